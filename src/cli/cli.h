@@ -1,0 +1,42 @@
+/*
+ * cli.h - what every `quantflow` subcommand receives: the effective
+ * configuration (file + --set overrides, validated) and the global options.
+ *
+ * Each subcommand is `int qf_cmd_<name>(qf_cli *cli, int argc, char **argv)`:
+ * argv[0] is the subcommand's name, the rest its own options. It returns the
+ * process exit code: 0 success, 1 failure (error already printed), 2 usage.
+ */
+#ifndef QF_CLI_CLI_H
+#define QF_CLI_CLI_H
+
+#include <stdio.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "store/store.h"
+
+#define QF_EXIT_OK    0
+#define QF_EXIT_FAIL  1
+#define QF_EXIT_USAGE 2
+
+typedef struct qf_cli {
+    qf_config cfg;           /* effective configuration */
+    const char *config_path; /* file loaded, or NULL for built-in defaults */
+    const char *db_path;     /* SQLite file: --db, else QUANTFLOW_DB, else database.sqlite_path */
+    int json;                /* global --json: machine-readable stdout */
+    int tty;                 /* stderr is a terminal (progress bars allowed) */
+} qf_cli;
+
+/* Opens the store at cli->db_path and applies pending migrations (a new file
+ * is created and migrated on first use). Prints nothing. */
+QF_NODISCARD qf_rc qf_cli_open_store(qf_cli *cli, qf_store **out_store, qf_err *err);
+
+/* Prints "quantflow: <message>" to stderr (through the logger's redaction). */
+void qf_cli_error(const qf_err *err);
+
+int qf_cmd_config(qf_cli *cli, int argc, char **argv);
+int qf_cmd_migrate(qf_cli *cli, int argc, char **argv);
+int qf_cmd_import(qf_cli *cli, int argc, char **argv);
+int qf_cmd_data(qf_cli *cli, int argc, char **argv);
+
+#endif
