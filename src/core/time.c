@@ -12,9 +12,9 @@
 #include <time.h>
 
 static const qf_timeframe timeframes[] = {
-    {"1m", QF_MS_PER_MINUTE, 525600.0},   {"5m", 5 * QF_MS_PER_MINUTE, 105120.0},
+    {"1m", QF_MS_PER_MINUTE, 525600.0},      {"5m", 5 * QF_MS_PER_MINUTE, 105120.0},
     {"15m", 15 * QF_MS_PER_MINUTE, 35040.0}, {"1h", QF_MS_PER_HOUR, 8760.0},
-    {"4h", 4 * QF_MS_PER_HOUR, 2190.0},   {"1d", QF_MS_PER_DAY, 365.0},
+    {"4h", 4 * QF_MS_PER_HOUR, 2190.0},      {"1d", QF_MS_PER_DAY, 365.0},
 };
 
 const qf_timeframe *qf_timeframe_all(size_t *out_n)
@@ -68,6 +68,8 @@ int64_t qf_time_from_civil(int year, int month, int day, int hour, int min, int 
 
 int64_t qf_time_floor(int64_t t, int64_t step)
 {
+    if (step <= 0)
+        return t; /* no grid to snap to; also avoids t / 0 and INT64_MIN / -1 */
     int64_t q = t / step;
     if (t % step != 0 && t < 0)
         q--;
@@ -188,11 +190,15 @@ char *qf_time_format_iso(int64_t t, char *buf, size_t size)
     int mi = (int)(rem / QF_MS_PER_MINUTE % 60);
     int ss = (int)(rem / 1000 % 60);
     int ms = (int)(rem % 1000);
+    /* ISO 8601 years have at least four digits, after the sign for years before 0
+     * ("-0001"; plain %04lld would give "-001"). |y| < 3e8, so the negation is safe. */
+    const char *sign = y < 0 ? "-" : "";
+    long long ay = y < 0 ? -(long long)y : (long long)y;
     if (ms != 0)
-        snprintf(buf, size, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, m, d, hh, mi,
-                 ss, ms);
+        snprintf(buf, size, "%s%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", sign, ay, m, d, hh, mi, ss,
+                 ms);
     else
-        snprintf(buf, size, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)y, m, d, hh, mi, ss);
+        snprintf(buf, size, "%s%04lld-%02d-%02dT%02d:%02d:%02dZ", sign, ay, m, d, hh, mi, ss);
     return buf;
 }
 

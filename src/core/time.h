@@ -18,7 +18,7 @@
 #define QF_MS_PER_HOUR   INT64_C(3600000)
 #define QF_MS_PER_DAY    INT64_C(86400000)
 
-/* Enough for "-292277026-12-31T23:59:59.999Z" and a NUL. */
+/* Enough for the widest instant, "-292275055-05-16T16:47:04.192Z" (INT64_MIN), and a NUL. */
 #define QF_ISO_MAX 40
 
 typedef struct qf_timeframe {
@@ -33,13 +33,16 @@ QF_NODISCARD qf_rc qf_timeframe_parse(const char *name, qf_timeframe *out_tf, qf
 /* The supported timeframes, in increasing length; *out_n receives the count. */
 const qf_timeframe *qf_timeframe_all(size_t *out_n);
 
-/* Parses ISO 8601 UTC: "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fff]]" with 'T' or
- * ' ', an optional 'Z' or "+HH:MM"/"-HH:MM" offset. Anything else, including
- * trailing junk or an impossible date (2023-02-30), fails with QF_EPARSE. */
+/* Parses ISO 8601 UTC: "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fff]]" with 'T', 't' or
+ * ' ', an optional 'Z'/'z' or "+HH:MM"/"-HH:MM" ("+HHMM") offset. Fraction digits
+ * beyond the millisecond are truncated. Anything else, including trailing junk or
+ * an impossible date (2023-02-30, 24:00), fails with QF_EPARSE; *out_ms is then
+ * left untouched. */
 QF_NODISCARD qf_rc qf_time_parse_iso(const char *s, int64_t *out_ms, qf_err *err);
 
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" (".mmmZ" when ms is not a whole second) into
- * buf (at least QF_ISO_MAX bytes) and returns buf. */
+ * buf (QF_ISO_MAX bytes fit any instant; a smaller buffer gets a truncated,
+ * NUL-terminated string) and returns buf. Years before 0 are written "-YYYY". */
 char *qf_time_format_iso(int64_t ms, char *buf, size_t size);
 
 /* Milliseconds since the epoch for a proleptic Gregorian UTC civil time. */
@@ -48,7 +51,8 @@ int64_t qf_time_from_civil(int year, int month, int day, int hour, int min, int 
 /* Current wall-clock time, UTC ms. */
 int64_t qf_time_now_ms(void);
 
-/* Floor of t to a multiple of step (correct for negative t). */
+/* Floor of t to a multiple of step (correct for negative t). step <= 0 returns t.
+ * The result must be representable: t >= INT64_MIN rounded up to a multiple of step. */
 int64_t qf_time_floor(int64_t t, int64_t step);
 
 #endif
