@@ -29,11 +29,16 @@ qf_rc qf_err_set(qf_err *err, qf_rc code, const char *fmt, ...)
 {
     if (err == NULL)
         return code;
-    err->code = code;
+    /* Format into a scratch buffer first: callers may pass err->msg itself as an
+     * argument ("%s (while saving)", err->msg), and vsnprintf must not overlap. */
+    char msg[QF_ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    if (vsnprintf(msg, sizeof msg, fmt, ap) < 0)
+        msg[0] = '\0';
     va_end(ap);
+    err->code = code;
+    memcpy(err->msg, msg, sizeof msg);
     return code;
 }
 
@@ -42,13 +47,25 @@ qf_rc qf_err_prefix(qf_err *err, const char *fmt, ...)
     if (err == NULL)
         return QF_OK;
     char prefix[QF_ERR_MSG_MAX];
-    char old[QF_ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    if (vsnprintf(prefix, sizeof prefix, fmt, ap) < 0)
+        prefix[0] = '\0';
     va_end(ap);
-    memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    /* An error recorded without text still says what went wrong. */
+    const char *old = err->msg;
+    if (old[0] == '\0')
+        old = err->code != QF_OK ? qf_rc_str(err->code) : NULL;
+    /* Assemble "prefix: old" by hand, truncating at QF_ERR_MSG_MAX - 1 (snprintf
+     * with two 256-byte strings trips -Wformat-truncation). */
+    char out[QF_ERR_MSG_MAX];
+    size_t n = 0;
+    const char *parts[3] = {prefix, old != NULL ? ": " : "", old != NULL ? old : ""};
+    for (size_t i = 0; i < 3; i++)
+        for (const char *c = parts[i]; *c != '\0' && n + 1 < sizeof out; c++)
+            out[n++] = *c;
+    out[n] = '\0';
+    memcpy(err->msg, out, n + 1);
     return err->code;
 }
 

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#define QF_NODISCARD __attribute__((warn_unused_result))
+#define QF_NODISCARD         __attribute__((warn_unused_result))
 #define QF_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 
 /* X(name, default message) */
@@ -42,7 +42,7 @@ typedef enum {
 #define QF_ERR_MSG_MAX 256
 
 typedef struct qf_err {
-    qf_rc code;                /* QF_OK when nothing went wrong */
+    qf_rc code;               /* QF_OK when nothing went wrong */
     char msg[QF_ERR_MSG_MAX]; /* human-readable, NUL-terminated, never holds secrets */
 } qf_err;
 
@@ -50,10 +50,15 @@ typedef struct qf_err {
 void qf_err_clear(qf_err *err);
 
 /* Records code and a printf-style message in err (if not NULL); returns code
- * so a caller can write `return qf_err_set(err, QF_EINVAL, "...")`. */
+ * so a caller can write `return qf_err_set(err, QF_EINVAL, "...")`. Messages
+ * longer than QF_ERR_MSG_MAX - 1 are truncated; the arguments may include
+ * err->msg itself. */
 qf_rc qf_err_set(qf_err *err, qf_rc code, const char *fmt, ...) QF_PRINTF(3, 4);
 
-/* Prepends "prefix: " to the message already in err (context on the way up). */
+/* Prepends "prefix: " to the message already in err (context on the way up) and
+ * returns err->code (QF_OK when err is NULL). An empty message stands for the
+ * code's default text ("ctx: out of memory"); with QF_OK and no text the
+ * result is just "prefix". */
 qf_rc qf_err_prefix(qf_err *err, const char *fmt, ...) QF_PRINTF(2, 3);
 
 /* Stable symbolic name ("EINVAL") and default message of a code. */
