@@ -252,9 +252,12 @@ qf_rc qf_kline_csv_parse_row(const char *line, size_t len, const qf_kline_layout
     if (len == 0)
         return qf_err_set(err, QF_EPARSE, "empty line");
     size_t n = split(line, len, f, fl, QF_KLINE_MAX_COLS);
+    int known = 0;
+    if (n <= QF_KLINE_MAX_COLS)
+        (void)lookup_col(f[0], fl[0], &known);
+    if (known)
+        return qf_err_set(err, QF_EPARSE, "header in the wrong place (only line 1 may be one)");
     if (n != layout->n_cols) {
-        if (layout->has_header && !is_digit(line[0]))
-            return qf_err_set(err, QF_EPARSE, "header in the wrong place (only line 1 may be one)");
         return qf_err_set(err, QF_EPARSE, "expected %zu columns, found %s%zu", layout->n_cols,
                           n > QF_KLINE_MAX_COLS ? "more than " : "",
                           n > QF_KLINE_MAX_COLS ? (size_t)QF_KLINE_MAX_COLS : n);
