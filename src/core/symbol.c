@@ -24,7 +24,8 @@ qf_rc qf_symbol_validate(const char *symbol, qf_err *err)
     const char *slash = symbol ? strchr(symbol, '/') : NULL;
     if (slash == NULL || !asset_ok(symbol, (size_t)(slash - symbol)) ||
         !asset_ok(slash + 1, strlen(slash + 1)))
-        return qf_err_set(err, QF_EINVAL, "invalid symbol '%.32s' (expected BASE/QUOTE, e.g. BTC/USDT)",
+        return qf_err_set(err, QF_EINVAL,
+                          "invalid symbol '%.32s' (expected BASE/QUOTE, e.g. BTC/USDT)",
                           symbol ? symbol : "");
     return QF_OK;
 }
@@ -32,6 +33,8 @@ qf_rc qf_symbol_validate(const char *symbol, qf_err *err)
 qf_rc qf_symbol_from_concat(const char *concat, char *out, size_t size, qf_err *err)
 {
     char up[32];
+    if (concat == NULL)
+        return qf_err_set(err, QF_EINVAL, "symbol missing");
     size_t n = strlen(concat);
     if (n == 0 || n >= sizeof up)
         return qf_err_set(err, QF_EINVAL, "invalid symbol '%.32s'", concat);
@@ -40,6 +43,10 @@ qf_rc qf_symbol_from_concat(const char *concat, char *out, size_t size, qf_err *
     size_t best = 0;
     for (size_t i = 0; i < sizeof quotes / sizeof quotes[0]; i++) {
         size_t q = strlen(quotes[i]);
+        /* A name that is a quote asset by itself ("FDUSD", "BUSD") is not a pair,
+         * even though it ends in a shorter quote ("USD"). */
+        if (q == n && strcmp(up, quotes[i]) == 0)
+            return qf_err_set(err, QF_EINVAL, "'%.32s' is a quote asset, not a pair", concat);
         if (q < n && q > best && strcmp(up + n - q, quotes[i]) == 0)
             best = q;
     }
