@@ -4,7 +4,7 @@
 # something is missing. Needs root (or sudo) only in that case.
 set -euo pipefail
 
-PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
+PKGS=(build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
       libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev libfyaml-dev
       libsqlite3-dev sqlite3 libpq-dev libssl-dev libxgboost-dev libgsl-dev
       libcriterion-dev)
