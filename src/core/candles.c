@@ -2,6 +2,7 @@
 #include "core/candles.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,12 +33,16 @@ qf_rc qf_candles_reserve(qf_candles *c, size_t cap, qf_err *err)
 
 qf_rc qf_candles_push(qf_candles *c, const qf_candle *row, qf_err *err)
 {
+    /* Copy first: row may point into c->v, which the reserve below can move. */
+    qf_candle copy = *row;
     if (c->n == c->cap) {
+        if (c->cap > SIZE_MAX / 2)
+            return qf_err_set(err, QF_ENOMEM, "candle array of %zu rows cannot grow", c->cap);
         qf_rc rc = qf_candles_reserve(c, c->cap < 1024 ? 1024 : c->cap * 2, err);
         if (rc != QF_OK)
             return rc;
     }
-    c->v[c->n++] = *row;
+    c->v[c->n++] = copy;
     return QF_OK;
 }
 

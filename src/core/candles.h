@@ -22,7 +22,8 @@ void qf_candles_init(qf_candles *c);
 void qf_candles_cleanup(qf_candles *c);
 /* Ensures room for `cap` rows; on failure (QF_ENOMEM) c is unchanged. */
 QF_NODISCARD qf_rc qf_candles_reserve(qf_candles *c, size_t cap, qf_err *err);
-/* Appends one row (amortised O(1)); on failure c is unchanged. */
+/* Appends a copy of *row (amortised O(1)); row may point into c->v itself. On
+ * failure (QF_ENOMEM) c is unchanged. */
 QF_NODISCARD qf_rc qf_candles_push(qf_candles *c, const qf_candle *row, qf_err *err);
 /* A candle with the optional fields marked unknown (NaN, trades -1). */
 qf_candle qf_candle_blank(void);
