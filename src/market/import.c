@@ -36,7 +36,7 @@ qf_rc qf_import_series_from_name(const char *path, const qf_import_options *opt,
 {
     const char *base = base_name(path);
     char stem[64] = "";
-    char sym_part[32] = "";
+    char sym_part[QF_SYMBOL_MAX] = "";
     char tf_part[8] = "";
     snprintf(stem, sizeof stem, "%s", base);
     char *dot = strchr(stem, '.');
@@ -44,14 +44,20 @@ qf_rc qf_import_series_from_name(const char *path, const qf_import_options *opt,
         *dot = '\0';
     char *dash = strchr(stem, '-');
     if (dash != NULL) {
+        if ((size_t)(dash - stem) >= sizeof sym_part)
+            return qf_err_set(err, QF_EINVAL, "%s: symbol part of the file name is too long", base);
         snprintf(sym_part, sizeof sym_part, "%.*s", (int)(dash - stem), stem);
         char *dash2 = strchr(dash + 1, '-');
         snprintf(tf_part, sizeof tf_part, "%.*s",
                  (int)(dash2 != NULL ? dash2 - dash - 1 : (long)strlen(dash + 1)), dash + 1);
     }
     memset(out_key, 0, sizeof *out_key);
-    snprintf(out_key->exchange, sizeof out_key->exchange, "%s",
-             opt != NULL && opt->exchange != NULL ? opt->exchange : "binance");
+    const char *exchange = opt != NULL && opt->exchange != NULL ? opt->exchange : "binance";
+    size_t exlen = strlen(exchange);
+    if (exlen == 0 || exlen >= sizeof out_key->exchange)
+        return qf_err_set(err, QF_EINVAL, "exchange name must be 1 to %zu characters, got \"%s\"",
+                          sizeof out_key->exchange - 1, exchange);
+    memcpy(out_key->exchange, exchange, exlen + 1);
     qf_rc rc = QF_OK;
     if (opt != NULL && opt->symbol != NULL) {
         rc = qf_symbol_validate(opt->symbol, err);
@@ -63,15 +69,16 @@ qf_rc qf_import_series_from_name(const char *path, const qf_import_options *opt,
     } else if (sym_part[0] != '\0') {
         rc = qf_symbol_from_concat(sym_part, out_key->symbol, sizeof out_key->symbol, err);
     } else {
-        rc = qf_err_set(err, QF_EINVAL, "%s: cannot tell the symbol from the file name; use --symbol",
-                        base);
+        rc = qf_err_set(err, QF_EINVAL,
+                        "%s: cannot tell the symbol from the file name; use --symbol", base);
     }
     if (rc != QF_OK)
         return qf_err_prefix(err, "%s", base);
     const char *tf = opt != NULL && opt->timeframe != NULL ? opt->timeframe : tf_part;
     if (tf[0] == '\0')
         return qf_err_set(err, QF_EINVAL,
-                          "%s: cannot tell the timeframe from the file name; use --timeframe", base);
+                          "%s: cannot tell the timeframe from the file name; use --timeframe",
+                          base);
     qf_timeframe parsed;
     rc = qf_timeframe_parse(tf, &parsed, err);
     if (rc != QF_OK)
@@ -120,8 +127,7 @@ static qf_rc check_text(const char *path, const char *buf, size_t len, qf_err *e
     size_t ctrl = 0;
     size_t probe = len < 65536 ? len : 65536;
     if (memchr(buf, '\0', len) != NULL)
-        return qf_err_set(err, QF_EPARSE, "%s: binary data (NUL bytes), not a CSV text file",
-                          path);
+        return qf_err_set(err, QF_EPARSE, "%s: binary data (NUL bytes), not a CSV text file", path);
     for (size_t i = 0; i < probe; i++) {
         unsigned char c = (unsigned char)buf[i];
         if (c < 0x20 && c != '\n' && c != '\r' && c != '\t')

@@ -11,6 +11,8 @@
  *   whose values did not change are counted as unchanged, not rewritten.
  * - Opening a database whose schema is newer than this binary knows fails
  *   with QF_EVERSION and a message naming both versions.
+ * - A handle is used by one thread at a time; separate processes (or separate
+ *   handles) may share one database file.
  */
 #ifndef QF_STORE_STORE_H
 #define QF_STORE_STORE_H
@@ -45,6 +47,14 @@ typedef struct qf_upsert_stats {
  * call qf_store_migrate. *out_store is set only on success. */
 QF_NODISCARD qf_rc qf_store_open_sqlite(const char *path, qf_store **out_store, qf_err *err);
 
+/* Opens an existing SQLite database read-only (for readers running beside a
+ * writer process; WAL lets them read while it writes). Nothing is created and
+ * no pragma that writes is issued; every write through this handle fails with
+ * QF_ESTORE. A missing file fails with QF_ENOTFOUND; the schema version is
+ * checked as in qf_store_open_sqlite. *out_store is set only on success. */
+QF_NODISCARD qf_rc qf_store_open_sqlite_readonly(const char *path, qf_store **out_store,
+                                                 qf_err *err);
+
 /* Closes the store; NULL does nothing. */
 void qf_store_close(qf_store *store);
 
@@ -59,7 +69,11 @@ QF_NODISCARD qf_rc qf_store_schema_version(qf_store *store, int *out_version, qf
 QF_NODISCARD qf_rc qf_store_migrate(qf_store *store, int *out_applied, qf_err *err);
 
 /* Upserts n candles of one series in ONE transaction (all or nothing).
- * Rows must have distinct open_times. out_stats may be NULL. */
+ * Rows must have distinct open_times (any order) and finite open, high, low,
+ * close and volume, else QF_EINVAL naming the row and nothing is written.
+ * NaN optional fields (quote_volume, taker_buy_*) and trades == -1 are stored
+ * as unknown and read back as NaN / -1. The series is created on first use;
+ * n == 0 writes nothing. out_stats may be NULL. */
 QF_NODISCARD qf_rc qf_store_upsert_candles(qf_store *store, const qf_series_key *key,
                                            const qf_candle *rows, size_t n,
                                            qf_upsert_stats *out_stats, qf_err *err);
@@ -68,17 +82,44 @@ QF_NODISCARD qf_rc qf_store_upsert_candles(qf_store *store, const qf_series_key 
  * ascending. If last_n > 0 only the newest last_n of that range are returned
  * (still ascending). Use INT64_MIN/INT64_MAX for an open range. An unknown
  * series yields zero rows, not an error. */
-QF_NODISCARD qf_rc qf_store_query_candles(qf_store *store, const qf_series_key *key,
-                                          int64_t from, int64_t to, size_t last_n,
-                                          qf_candles *out, qf_err *err);
+QF_NODISCARD qf_rc qf_store_query_candles(qf_store *store, const qf_series_key *key, int64_t from,
+                                          int64_t to, size_t last_n, qf_candles *out, qf_err *err);
 
 /* Lists every stored series ordered by exchange, symbol, timeframe. On
- * success *out_infos is a malloc'd array the caller frees (NULL when none). */
-QF_NODISCARD qf_rc qf_store_list_series(qf_store *store, qf_series_info **out_infos,
-                                        size_t *out_n, qf_err *err);
+ * success *out_infos is a malloc'd array the caller frees (NULL when none).
+ * A series holding no candles is not listed. gaps counts the places where
+ * consecutive open_times are more than one bar (of the series' timeframe)
+ * apart; missing_bars sums (step / bar - 1) over those places. */
+QF_NODISCARD qf_rc qf_store_list_series(qf_store *store, qf_series_info **out_infos, size_t *out_n,
+                                        qf_err *err);
 
 /* Number of stored candles of a series (0 for an unknown series). */
 QF_NODISCARD qf_rc qf_store_count_candles(qf_store *store, const qf_series_key *key,
                                           int64_t *out_count, qf_err *err);
+
+/* Runs the backend's full consistency check (SQLite: PRAGMA integrity_check
+ * and foreign_key_check). QF_OK when the database is sound; QF_ESTORE with
+ * the first problem reported otherwise. Reads only. */
+QF_NODISCARD qf_rc qf_store_integrity_check(qf_store *store, qf_err *err);
+
+/* Deletes a series and everything keyed by it (its candles and features) in
+ * one transaction. *out_deleted (may be NULL) gets the number of candles
+ * deleted; an unknown series deletes nothing and is not an error (0). On
+ * failure nothing is deleted. */
+QF_NODISCARD qf_rc qf_store_delete_series(qf_store *store, const qf_series_key *key,
+                                          int64_t *out_deleted, qf_err *err);
+
+/* Records one backtest run (created_at = now, UTC ms). strategy, symbol and
+ * timeframe are required; params_json and metrics_json are JSON documents or
+ * NULL (stored as NULL) and are rejected with QF_EINVAL when malformed. The
+ * strings are copied. *out_id (may be NULL) gets the new run's id. On failure
+ * nothing is written. */
+QF_NODISCARD qf_rc qf_store_insert_backtest_run(qf_store *store, const char *strategy,
+                                                const char *symbol, const char *timeframe,
+                                                const char *params_json, const char *metrics_json,
+                                                int64_t *out_id, qf_err *err);
+
+/* The backend's name ("sqlite"); "none" for NULL. */
+const char *qf_store_backend_name(const qf_store *store);
 
 #endif

@@ -1,0 +1,392 @@
+/*
+ * sqlite.c - the SQLite backend: opening a database (parent directories,
+ * schema check before anything is written, then WAL and the other pragmas),
+ * the per-handle statement cache, error mapping, transactions, the integrity
+ * check, and the vtable that store.c dispatches through.
+ *
+ * Pragmas and why:
+ * - journal_mode=WAL: readers never block the writer and vice versa, and a
+ *   crash leaves the database as of the last commit.
+ * - synchronous=NORMAL: in WAL mode a commit is durable against an
+ *   application crash, and only the last commits may be lost on power loss;
+ *   fsync happens at checkpoints, not per commit.
+ * - busy_timeout: a second writer waits for the lock instead of failing.
+ * - foreign_keys=ON: series/candles and orders/fills stay consistent.
+ * - cache_size, temp_store, mmap_size: see docs/storage.md, performance.
+ */
+#include "store/sqlite_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SQ_BUSY_TIMEOUT_MS 10000
+#define SQ_CANDLE_COLS                                                                             \
+    "open_time, open, high, low, close, volume, quote_volume, trades, taker_buy_base, "            \
+    "taker_buy_quote"
+
+/* The ON CONFLICT clause shared by the single-row and the block upsert: only
+ * rows whose values differ are rewritten (IS NOT treats NULL as a value). */
+#define SQ_UPSERT_TAIL                                                                             \
+    " ON CONFLICT(series_id, open_time) DO UPDATE SET open = excluded.open, high = "               \
+    "excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume, "        \
+    "quote_volume = excluded.quote_volume, trades = excluded.trades, taker_buy_base = "            \
+    "excluded.taker_buy_base, taker_buy_quote = excluded.taker_buy_quote WHERE open IS NOT "       \
+    "excluded.open OR high IS NOT excluded.high OR low IS NOT excluded.low OR close IS NOT "       \
+    "excluded.close OR volume IS NOT excluded.volume OR quote_volume IS NOT "                      \
+    "excluded.quote_volume OR trades IS NOT excluded.trades OR taker_buy_base IS NOT "             \
+    "excluded.taker_buy_base OR taker_buy_quote IS NOT excluded.taker_buy_quote"
+
+#define SQ_UPSERT_HEAD "INSERT INTO candles(series_id, " SQ_CANDLE_COLS ") VALUES "
+#define SQ_V1          "(?,?,?,?,?,?,?,?,?,?,?)"
+#define SQ_V2          SQ_V1 "," SQ_V1
+#define SQ_V4          SQ_V2 "," SQ_V2
+#define SQ_V8          SQ_V4 "," SQ_V4
+#define SQ_V16         SQ_V8 "," SQ_V8
+#define SQ_V32         SQ_V16 "," SQ_V16
+
+static const char *const stmt_sql[SQ_COUNT] = {
+    [SQ_BEGIN] = "BEGIN IMMEDIATE",
+    [SQ_COMMIT] = "COMMIT",
+    [SQ_ROLLBACK] = "ROLLBACK",
+    [SQ_HAS_TABLE] = "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+    [SQ_USER_TABLES] = "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT "
+                       "LIKE 'sqlite\\_%' ESCAPE '\\'",
+    [SQ_MAX_VERSION] = "SELECT max(version) FROM schema_migrations",
+    [SQ_MIGRATION_HAS] = "SELECT count(*) FROM schema_migrations WHERE version = ?1",
+    [SQ_MIGRATION_RECORD] =
+        "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?1, ?2, ?3)",
+    [SQ_SERIES_FIND] =
+        "SELECT id FROM series WHERE exchange = ?1 AND symbol = ?2 AND timeframe = ?3",
+    [SQ_SERIES_INSERT] =
+        "INSERT INTO series(exchange, symbol, timeframe, created_at) VALUES (?1, ?2, ?3, ?4)",
+    [SQ_SERIES_LIST] =
+        "SELECT id, exchange, symbol, timeframe FROM series ORDER BY exchange, symbol, timeframe",
+    [SQ_SERIES_DELETE] = "DELETE FROM series WHERE id = ?1",
+    [SQ_CANDLE_UPSERT] = SQ_UPSERT_HEAD SQ_V1 SQ_UPSERT_TAIL,
+    [SQ_CANDLE_UPSERT_BLOCK] = SQ_UPSERT_HEAD SQ_V32 SQ_UPSERT_TAIL,
+    [SQ_CANDLE_COUNT_RANGE] =
+        "SELECT count(*) FROM candles WHERE series_id = ?1 AND open_time BETWEEN ?2 AND ?3",
+    [SQ_CANDLE_RANGE_ASC] = "SELECT " SQ_CANDLE_COLS " FROM candles WHERE series_id = ?1 AND "
+                            "open_time BETWEEN ?2 AND ?3 ORDER BY open_time",
+    [SQ_CANDLE_RANGE_LAST] = "SELECT " SQ_CANDLE_COLS " FROM candles WHERE series_id = ?1 AND "
+                             "open_time BETWEEN ?2 AND ?3 ORDER BY open_time DESC LIMIT ?4",
+    [SQ_CANDLE_TIMES] = "SELECT open_time FROM candles WHERE series_id = ?1 ORDER BY open_time",
+    [SQ_CANDLE_DELETE] = "DELETE FROM candles WHERE series_id = ?1",
+    [SQ_RUN_INSERT] = "INSERT INTO backtest_runs(created_at, strategy, symbol, timeframe, "
+                      "parameters, metrics, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'done')",
+};
+
+_Static_assert(SQ_UPSERT_BLOCK == 32, "SQ_V32 binds 32 rows");
+
+static qf_rc code_of(int src)
+{
+    switch (src & 0xff) {
+    case SQLITE_NOMEM:
+        return QF_ENOMEM;
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+        return QF_EIO;
+    case SQLITE_INTERRUPT:
+        return QF_EINTR;
+    default:
+        return QF_ESTORE;
+    }
+}
+
+qf_rc sq_fail(sqlite_store *s, int src, const char *what, qf_err *err)
+{
+    const char *msg = s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(src);
+    return qf_err_set(err, code_of(src), "%s: %s: %s", s->path, what, msg);
+}
+
+qf_rc sq_stmt(sqlite_store *s, sq_stmt_id id, sqlite3_stmt **out, qf_err *err)
+{
+    if (s->stmts[id] == NULL) {
+        int src = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                     &s->stmts[id], NULL);
+        if (src != SQLITE_OK) {
+            s->stmts[id] = NULL;
+            return sq_fail(s, src, "preparing a statement", err);
+        }
+    }
+    *out = s->stmts[id];
+    return QF_OK;
+}
+
+void sq_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+static qf_rc run_simple(sqlite_store *s, sq_stmt_id id, const char *what, qf_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    qf_rc rc = sq_stmt(s, id, &st, err);
+    if (rc != QF_OK)
+        return rc;
+    int src = sqlite3_step(st);
+    sq_done(st);
+    if (src != SQLITE_DONE)
+        return sq_fail(s, src, what, err);
+    return QF_OK;
+}
+
+qf_rc sq_begin(sqlite_store *s, const char *what, qf_err *err)
+{
+    return run_simple(s, SQ_BEGIN, what, err);
+}
+
+qf_rc sq_commit(sqlite_store *s, const char *what, qf_err *err)
+{
+    return run_simple(s, SQ_COMMIT, what, err);
+}
+
+void sq_rollback(sqlite_store *s)
+{
+    if (sqlite3_get_autocommit(s->db))
+        return; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
+    qf_rc rc = run_simple(s, SQ_ROLLBACK, "rollback", NULL);
+    (void)rc;
+}
+
+qf_rc sq_step_int(sqlite_store *s, sqlite3_stmt *st, const char *what, int64_t *out, qf_err *err)
+{
+    int src = sqlite3_step(st);
+    *out = 0;
+    if (src == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        src = sqlite3_step(st);
+    }
+    sq_done(st);
+    if (src != SQLITE_DONE)
+        return sq_fail(s, src, what, err);
+    return QF_OK;
+}
+
+qf_rc sq_bind_text(sqlite_store *s, sqlite3_stmt *st, int col, const char *v, qf_err *err)
+{
+    int src = v == NULL ? sqlite3_bind_null(st, col)
+                        : sqlite3_bind_text(st, col, v, -1, SQLITE_TRANSIENT);
+    if (src != SQLITE_OK)
+        return sq_fail(s, src, "binding a value", err);
+    return QF_OK;
+}
+
+/* mkdir -p of the directory part of path. */
+static qf_rc make_parents(const char *path, qf_err *err)
+{
+    char dir[4096];
+    size_t len = strlen(path);
+    if (len >= sizeof dir)
+        return qf_err_set(err, QF_EINVAL, "database path is too long (%zu bytes)", len);
+    memcpy(dir, path, len + 1);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return QF_OK;
+    *slash = '\0';
+    for (char *p = dir + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+            return qf_err_set(err, QF_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return qf_err_set(err, QF_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+    return QF_OK;
+}
+
+static int is_memory(const char *path)
+{
+    return strcmp(path, ":memory:") == 0;
+}
+
+static qf_rc exec_pragma(sqlite_store *s, const char *sql, qf_err *err)
+{
+    char *msg = NULL;
+    int src = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    sqlite3_free(msg);
+    if (src != SQLITE_OK)
+        return sq_fail(s, src, sql, err);
+    return QF_OK;
+}
+
+/* journal_mode answers with the mode in force; anything but "wal" (say, a
+ * file system without shared memory) is an error for a file database. */
+static qf_rc enable_wal(sqlite_store *s, qf_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+    char mode[16] = "";
+    if (src == SQLITE_OK) {
+        src = sqlite3_step(st);
+        if (src == SQLITE_ROW) {
+            const unsigned char *m = sqlite3_column_text(st, 0);
+            snprintf(mode, sizeof mode, "%s", m != NULL ? (const char *)m : "");
+            src = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    if (src != SQLITE_OK)
+        return sq_fail(s, src, "enabling WAL mode", err);
+    if (strcmp(mode, "wal") != 0 && !is_memory(s->path))
+        return qf_err_set(err, QF_ESTORE, "%s: WAL mode refused (journal_mode is '%s')", s->path,
+                          mode);
+    return QF_OK;
+}
+
+/* Settings of this connection. page_size only takes effect on a new file,
+ * so it comes before WAL (which writes the first page). */
+static qf_rc configure(sqlite_store *s, qf_err *err)
+{
+    static const char *const rw[] = {
+        "PRAGMA page_size=8192",
+        "PRAGMA synchronous=NORMAL",
+        "PRAGMA journal_size_limit=67108864",
+    };
+    static const char *const common[] = {
+        "PRAGMA foreign_keys=ON",
+        "PRAGMA cache_size=-32768",
+        "PRAGMA temp_store=MEMORY",
+        "PRAGMA mmap_size=268435456",
+    };
+    qf_rc rc = QF_OK;
+    if (!s->readonly) {
+        rc = exec_pragma(s, rw[0], err);
+        if (rc == QF_OK)
+            rc = enable_wal(s, err);
+        for (size_t i = 1; i < sizeof rw / sizeof rw[0] && rc == QF_OK; i++)
+            rc = exec_pragma(s, rw[i], err);
+    }
+    for (size_t i = 0; i < sizeof common / sizeof common[0] && rc == QF_OK; i++)
+        rc = exec_pragma(s, common[i], err);
+    return rc;
+}
+
+static void sq_close(qf_store *store)
+{
+    sqlite_store *s = sq_from(store);
+    for (int i = 0; i < SQ_COUNT; i++)
+        sqlite3_finalize(s->stmts[i]);
+    sqlite3_close_v2(s->db);
+    free(s);
+}
+
+static qf_rc check_row_ok(sqlite_store *s, sqlite3_stmt *st, const char *what, qf_err *err)
+{
+    int src = sqlite3_step(st);
+    if (src != SQLITE_ROW) {
+        qf_rc rc = sq_fail(s, src, what, err);
+        return rc;
+    }
+    const unsigned char *v = sqlite3_column_text(st, 0);
+    if (v == NULL || strcmp((const char *)v, "ok") != 0)
+        return qf_err_set(err, QF_ESTORE, "%s: %s: %s", s->path, what,
+                          v != NULL ? (const char *)v : "(no answer)");
+    return QF_OK;
+}
+
+static qf_rc sq_integrity_check(qf_store *store, qf_err *err)
+{
+    sqlite_store *s = sq_from(store);
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL);
+    if (src != SQLITE_OK)
+        return sq_fail(s, src, "integrity check", err);
+    qf_rc rc = check_row_ok(s, st, "integrity check", err);
+    sqlite3_finalize(st);
+    if (rc != QF_OK)
+        return rc;
+    src = sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st, NULL);
+    if (src != SQLITE_OK)
+        return sq_fail(s, src, "foreign key check", err);
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        const unsigned char *table = sqlite3_column_text(st, 0);
+        rc = qf_err_set(err, QF_ESTORE, "%s: foreign key check: table %s row %lld is orphaned",
+                        s->path, table != NULL ? (const char *)table : "?",
+                        (long long)sqlite3_column_int64(st, 1));
+    } else if (src != SQLITE_DONE) {
+        rc = sq_fail(s, src, "foreign key check", err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static const qf_store_backend sqlite_backend = {
+    .name = "sqlite",
+    .close = sq_close,
+    .schema_version = sq_schema_version,
+    .migrate = sq_migrate,
+    .integrity_check = sq_integrity_check,
+    .upsert_candles = sq_upsert_candles,
+    .query_candles = sq_query_candles,
+    .list_series = sq_list_series,
+    .count_candles = sq_count_candles,
+    .delete_series = sq_delete_series,
+    .insert_backtest_run = sq_insert_backtest_run,
+};
+
+static qf_rc open_connection(sqlite_store *s, int readonly, qf_err *err)
+{
+    int flags = SQLITE_OPEN_NOMUTEX;
+    flags |= readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int src = sqlite3_open_v2(s->path, &s->db, flags, NULL);
+    if (src != SQLITE_OK) {
+        qf_rc rc = sq_fail(s, src, "cannot open database", err);
+        return rc;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, SQ_BUSY_TIMEOUT_MS);
+    return QF_OK;
+}
+
+static qf_rc open_store(const char *path, int readonly, qf_store **out_store, qf_err *err)
+{
+    qf_err_clear(err);
+    if (path == NULL || path[0] == '\0' || out_store == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: no database path");
+    if (strlen(path) >= sizeof((sqlite_store *)0)->path)
+        return qf_err_set(err, QF_EINVAL, "store: database path is too long");
+    struct stat sb;
+    if (readonly && !is_memory(path) && stat(path, &sb) != 0)
+        return qf_err_set(err, QF_ENOTFOUND, "database %s does not exist", path);
+    if (!readonly && !is_memory(path)) {
+        qf_rc rc = make_parents(path, err);
+        if (rc != QF_OK)
+            return rc;
+    }
+    sqlite_store *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return qf_err_set(err, QF_ENOMEM, "store: out of memory opening %s", path);
+    s->base.backend = &sqlite_backend;
+    s->readonly = readonly;
+    snprintf(s->path, sizeof s->path, "%s", path);
+    qf_rc rc = open_connection(s, readonly, err);
+    if (rc == QF_OK)
+        rc = sq_check_schema(s, err);
+    if (rc == QF_OK)
+        rc = configure(s, err);
+    if (rc != QF_OK) {
+        sq_close(&s->base);
+        return rc;
+    }
+    *out_store = &s->base;
+    return QF_OK;
+}
+
+qf_rc qf_store_open_sqlite(const char *path, qf_store **out_store, qf_err *err)
+{
+    return open_store(path, 0, out_store, err);
+}
+
+qf_rc qf_store_open_sqlite_readonly(const char *path, qf_store **out_store, qf_err *err)
+{
+    return open_store(path, 1, out_store, err);
+}

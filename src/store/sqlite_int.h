@@ -1,0 +1,110 @@
+/*
+ * sqlite_int.h - the SQLite backend's handle and the helpers its files share
+ * (sqlite.c: open, pragmas, statement cache, errors, transactions;
+ * sqlite_migrate.c: schema versions and migrations; sqlite_candles.c: series
+ * and candles; sqlite_runs.c: backtest runs). Private to src/store/.
+ *
+ * Every data statement is prepared once per handle, on first use, and kept
+ * in `stmts` (SQLITE_PREPARE_PERSISTENT). A statement taken from the cache is
+ * reset and has no bindings; whoever takes one calls sq_done() when finished
+ * so no read transaction stays open behind a half-stepped SELECT.
+ */
+#ifndef QF_STORE_SQLITE_INT_H
+#define QF_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include "store/store_int.h"
+
+/* The cached statements; their SQL is in sqlite.c (stmt_sql). */
+typedef enum {
+    SQ_BEGIN = 0,
+    SQ_COMMIT,
+    SQ_ROLLBACK,
+    SQ_HAS_TABLE,
+    SQ_USER_TABLES,
+    SQ_MAX_VERSION,
+    SQ_MIGRATION_HAS,
+    SQ_MIGRATION_RECORD,
+    SQ_SERIES_FIND,
+    SQ_SERIES_INSERT,
+    SQ_SERIES_LIST,
+    SQ_SERIES_DELETE,
+    SQ_CANDLE_UPSERT,
+    SQ_CANDLE_UPSERT_BLOCK,
+    SQ_CANDLE_COUNT_RANGE,
+    SQ_CANDLE_RANGE_ASC,
+    SQ_CANDLE_RANGE_LAST,
+    SQ_CANDLE_TIMES,
+    SQ_CANDLE_DELETE,
+    SQ_RUN_INSERT,
+    SQ_COUNT
+} sq_stmt_id;
+
+/* Rows bound per execution of SQ_CANDLE_UPSERT_BLOCK (a multi-row VALUES):
+ * fewer VM round trips per row than one statement per row. */
+#define SQ_UPSERT_BLOCK 32
+
+typedef struct sqlite_store {
+    qf_store base;                 /* must stay first: a qf_store * points here */
+    sqlite3 *db;                   /* the connection, owned */
+    int readonly;                  /* opened with qf_store_open_sqlite_readonly */
+    sqlite3_stmt *stmts[SQ_COUNT]; /* lazily prepared, owned */
+    char path[4096];               /* as given to open, for messages */
+} sqlite_store;
+
+static inline sqlite_store *sq_from(qf_store *store)
+{
+    return (sqlite_store *)store;
+}
+
+/* Records a failure of `what` (a statement's purpose) in err as
+ * "<path>: <what>: <sqlite3_errmsg>", with a qf_rc chosen from the SQLite
+ * result code (busy/locked and corruption are QF_ESTORE, I/O errors QF_EIO,
+ * SQLITE_NOMEM QF_ENOMEM, SQLITE_INTERRUPT QF_EINTR). Returns that code. */
+qf_rc sq_fail(sqlite_store *s, int src, const char *what, qf_err *err);
+
+/* The cached statement `id`, reset and unbound, in *out. */
+qf_rc sq_stmt(sqlite_store *s, sq_stmt_id id, sqlite3_stmt **out, qf_err *err);
+
+/* Resets a statement taken with sq_stmt (ends its read) and clears bindings. */
+void sq_done(sqlite3_stmt *st);
+
+/* BEGIN IMMEDIATE (takes the write lock now, waiting up to busy_timeout),
+ * COMMIT, and ROLLBACK (best effort: used on the failure path only). */
+qf_rc sq_begin(sqlite_store *s, const char *what, qf_err *err);
+qf_rc sq_commit(sqlite_store *s, const char *what, qf_err *err);
+void sq_rollback(sqlite_store *s);
+
+/* Runs a single-row integer query whose parameters are already bound and
+ * resets it: *out gets column 0 (0 when the row is NULL or absent). */
+qf_rc sq_step_int(sqlite_store *s, sqlite3_stmt *st, const char *what, int64_t *out, qf_err *err);
+
+/* Binds a string parameter (copied by SQLite). */
+qf_rc sq_bind_text(sqlite_store *s, sqlite3_stmt *st, int col, const char *v, qf_err *err);
+
+/* sqlite_migrate.c */
+qf_rc sq_schema_version(qf_store *store, int *out_version, qf_err *err);
+qf_rc sq_migrate(qf_store *store, int *out_applied, qf_err *err);
+/* Checks an opened file before anything writes to it: that it is a SQLite
+ * database, that it is empty or QuantFlow's, and that its schema is not newer
+ * than this binary's. */
+qf_rc sq_check_schema(sqlite_store *s, qf_err *err);
+
+/* sqlite_candles.c */
+qf_rc sq_upsert_candles(qf_store *store, const qf_series_key *key, const qf_candle *rows, size_t n,
+                        int64_t min_time, int64_t max_time, qf_upsert_stats *out_stats,
+                        qf_err *err);
+qf_rc sq_query_candles(qf_store *store, const qf_series_key *key, int64_t from, int64_t to,
+                       size_t last_n, qf_candles *out, qf_err *err);
+qf_rc sq_list_series(qf_store *store, qf_series_info **out_infos, size_t *out_n, qf_err *err);
+qf_rc sq_count_candles(qf_store *store, const qf_series_key *key, int64_t *out_count, qf_err *err);
+qf_rc sq_delete_series(qf_store *store, const qf_series_key *key, int64_t *out_deleted,
+                       qf_err *err);
+
+/* sqlite_runs.c */
+qf_rc sq_insert_backtest_run(qf_store *store, const char *strategy, const char *symbol,
+                             const char *timeframe, const char *params_json,
+                             const char *metrics_json, int64_t *out_id, qf_err *err);
+
+#endif

@@ -1,0 +1,332 @@
+/*
+ * store.c - the backend-independent half of qf_store: argument checks, series
+ * key and candle validation, then dispatch through the backend vtable
+ * (store_int.h). Validation lives here so every backend rejects the same
+ * input with the same message, and a backend only ever sees valid rows.
+ */
+#include "store/store_int.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/symbol.h"
+#include "core/time.h"
+
+int qf_store_latest_version(void)
+{
+    return QF_STORE_SCHEMA_VERSION;
+}
+
+const char *qf_store_backend_name(const qf_store *store)
+{
+    if (store == NULL)
+        return "none";
+    return store->backend->name;
+}
+
+void qf_store_close(qf_store *store)
+{
+    if (store == NULL)
+        return;
+    store->backend->close(store);
+}
+
+static qf_rc check_store(qf_store *store, qf_err *err)
+{
+    qf_err_clear(err);
+    if (store == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: no open store");
+    return QF_OK;
+}
+
+/* A field of a fixed char array must hold a NUL-terminated, non-empty string. */
+static int field_ok(const char *s, size_t size)
+{
+    return s[0] != '\0' && memchr(s, '\0', size) != NULL;
+}
+
+static int exchange_ok(const char *s)
+{
+    for (; *s != '\0'; s++) {
+        int c = (unsigned char)*s;
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+static qf_rc check_key(const qf_series_key *key, qf_err *err)
+{
+    if (key == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: no series key");
+    if (!field_ok(key->exchange, sizeof key->exchange) || !exchange_ok(key->exchange))
+        return qf_err_set(err, QF_EINVAL, "store: exchange must be 1..%d characters of a-z 0-9 _ -",
+                          QF_EXCHANGE_MAX - 1);
+    if (!field_ok(key->symbol, sizeof key->symbol))
+        return qf_err_set(err, QF_EINVAL, "store: symbol missing or too long");
+    qf_rc rc = qf_symbol_validate(key->symbol, err);
+    if (rc != QF_OK)
+        return qf_err_prefix(err, "store");
+    if (!field_ok(key->timeframe, sizeof key->timeframe))
+        return qf_err_set(err, QF_EINVAL, "store: timeframe missing or too long");
+    qf_timeframe tf;
+    rc = qf_timeframe_parse(key->timeframe, &tf, err);
+    if (rc != QF_OK)
+        return qf_err_prefix(err, "store");
+    return QF_OK;
+}
+
+static int optional_ok(double v)
+{
+    return isnan(v) || isfinite(v);
+}
+
+static qf_rc check_row(const qf_series_key *key, const qf_candle *r, size_t i, qf_err *err)
+{
+    if (!isfinite(r->open) || !isfinite(r->high) || !isfinite(r->low) || !isfinite(r->close) ||
+        !isfinite(r->volume))
+        return qf_err_set(err, QF_EINVAL,
+                          "store: %s %s: row %zu (open_time %lld): non-finite open, high, low, "
+                          "close or volume",
+                          key->symbol, key->timeframe, i, (long long)r->open_time);
+    if (!optional_ok(r->quote_volume) || !optional_ok(r->taker_buy_base) ||
+        !optional_ok(r->taker_buy_quote) || r->trades < -1)
+        return qf_err_set(err, QF_EINVAL,
+                          "store: %s %s: row %zu (open_time %lld): infinite quote_volume or "
+                          "taker_buy field, or trades < -1",
+                          key->symbol, key->timeframe, i, (long long)r->open_time);
+    return QF_OK;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a;
+    int64_t y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Unsorted input: sort a copy of the times and look for equal neighbours. */
+static qf_rc check_distinct_sorted_copy(const qf_series_key *key, const qf_candle *rows, size_t n,
+                                        qf_err *err)
+{
+    int64_t *t = malloc(n * sizeof *t);
+    if (t == NULL)
+        return qf_err_set(err, QF_ENOMEM, "store: out of memory checking %zu rows", n);
+    for (size_t i = 0; i < n; i++)
+        t[i] = rows[i].open_time;
+    qsort(t, n, sizeof *t, cmp_i64);
+    qf_rc rc = QF_OK;
+    for (size_t i = 1; i < n && rc == QF_OK; i++) {
+        if (t[i] == t[i - 1])
+            rc = qf_err_set(err, QF_EINVAL, "store: %s %s: open_time %lld appears twice",
+                            key->symbol, key->timeframe, (long long)t[i]);
+    }
+    free(t);
+    return rc;
+}
+
+/* Validates every row and finds the time range; ascending input (the usual
+ * case) is checked for duplicates in the same pass. */
+static qf_rc check_rows(const qf_series_key *key, const qf_candle *rows, size_t n, int64_t *out_min,
+                        int64_t *out_max, qf_err *err)
+{
+    int64_t lo = rows[0].open_time;
+    int64_t hi = rows[0].open_time;
+    int ascending = 1;
+    for (size_t i = 0; i < n; i++) {
+        qf_rc rc = check_row(key, &rows[i], i, err);
+        if (rc != QF_OK)
+            return rc;
+        if (i > 0 && rows[i].open_time <= rows[i - 1].open_time)
+            ascending = 0;
+        lo = rows[i].open_time < lo ? rows[i].open_time : lo;
+        hi = rows[i].open_time > hi ? rows[i].open_time : hi;
+    }
+    if (!ascending) {
+        qf_rc rc = check_distinct_sorted_copy(key, rows, n, err);
+        if (rc != QF_OK)
+            return rc;
+    }
+    *out_min = lo;
+    *out_max = hi;
+    return QF_OK;
+}
+
+qf_rc qf_store_schema_version(qf_store *store, int *out_version, qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc != QF_OK)
+        return rc;
+    if (out_version == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: schema_version: no output");
+    return store->backend->schema_version(store, out_version, err);
+}
+
+qf_rc qf_store_migrate(qf_store *store, int *out_applied, qf_err *err)
+{
+    int applied = 0;
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = store->backend->migrate(store, &applied, err);
+    if (out_applied != NULL)
+        *out_applied = applied;
+    return rc;
+}
+
+qf_rc qf_store_integrity_check(qf_store *store, qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc != QF_OK)
+        return rc;
+    return store->backend->integrity_check(store, err);
+}
+
+qf_rc qf_store_upsert_candles(qf_store *store, const qf_series_key *key, const qf_candle *rows,
+                              size_t n, qf_upsert_stats *out_stats, qf_err *err)
+{
+    qf_upsert_stats stats = {0, 0, 0};
+    if (out_stats != NULL)
+        *out_stats = stats;
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = check_key(key, err);
+    if (rc != QF_OK || n == 0)
+        return rc;
+    if (rows == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: upsert of %zu rows without rows", n);
+    int64_t lo = 0;
+    int64_t hi = 0;
+    rc = check_rows(key, rows, n, &lo, &hi, err);
+    if (rc != QF_OK)
+        return rc;
+    rc = store->backend->upsert_candles(store, key, rows, n, lo, hi, &stats, err);
+    if (rc == QF_OK && out_stats != NULL)
+        *out_stats = stats;
+    return rc;
+}
+
+qf_rc qf_store_query_candles(qf_store *store, const qf_series_key *key, int64_t from, int64_t to,
+                             size_t last_n, qf_candles *out, qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = check_key(key, err);
+    if (rc != QF_OK)
+        return rc;
+    if (out == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: query_candles: no output array");
+    if (from > to)
+        return QF_OK;
+    return store->backend->query_candles(store, key, from, to, last_n, out, err);
+}
+
+qf_rc qf_store_list_series(qf_store *store, qf_series_info **out_infos, size_t *out_n, qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc != QF_OK)
+        return rc;
+    if (out_infos == NULL || out_n == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: list_series: no output");
+    qf_series_info *infos = NULL;
+    size_t n = 0;
+    rc = store->backend->list_series(store, &infos, &n, err);
+    if (rc != QF_OK)
+        return rc;
+    *out_infos = infos;
+    *out_n = n;
+    return QF_OK;
+}
+
+qf_rc qf_store_count_candles(qf_store *store, const qf_series_key *key, int64_t *out_count,
+                             qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = check_key(key, err);
+    if (rc != QF_OK)
+        return rc;
+    if (out_count == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: count_candles: no output");
+    return store->backend->count_candles(store, key, out_count, err);
+}
+
+qf_rc qf_store_delete_series(qf_store *store, const qf_series_key *key, int64_t *out_deleted,
+                             qf_err *err)
+{
+    int64_t deleted = 0;
+    if (out_deleted != NULL)
+        *out_deleted = 0;
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = check_key(key, err);
+    if (rc != QF_OK)
+        return rc;
+    rc = store->backend->delete_series(store, key, &deleted, err);
+    if (rc == QF_OK && out_deleted != NULL)
+        *out_deleted = deleted;
+    return rc;
+}
+
+static int text_ok(const char *s)
+{
+    return s != NULL && s[0] != '\0' && strlen(s) < 256;
+}
+
+/* NULL is allowed (nothing stored); anything else must parse as JSON. */
+static qf_rc check_json(const char *what, const char *text, qf_err *err)
+{
+    if (text == NULL)
+        return QF_OK;
+    json_error_t jerr;
+    json_t *doc = json_loads(text, JSON_DECODE_ANY, &jerr);
+    if (doc == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: backtest run: %s is not JSON: %d:%d: %s", what,
+                          jerr.line, jerr.column, jerr.text);
+    json_decref(doc);
+    return QF_OK;
+}
+
+qf_rc qf_store_insert_backtest_run(qf_store *store, const char *strategy, const char *symbol,
+                                   const char *timeframe, const char *params_json,
+                                   const char *metrics_json, int64_t *out_id, qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc != QF_OK)
+        return rc;
+    if (!text_ok(strategy) || !text_ok(symbol) || !text_ok(timeframe))
+        return qf_err_set(err, QF_EINVAL,
+                          "store: backtest run needs a strategy, symbol and timeframe "
+                          "(1..255 characters each)");
+    rc = check_json("params_json", params_json, err);
+    if (rc == QF_OK)
+        rc = check_json("metrics_json", metrics_json, err);
+    if (rc != QF_OK)
+        return rc;
+    int64_t id = 0;
+    rc = store->backend->insert_backtest_run(store, strategy, symbol, timeframe, params_json,
+                                             metrics_json, &id, err);
+    if (rc == QF_OK && out_id != NULL)
+        *out_id = id;
+    return rc;
+}
+
+void qf_gap_scan_init(qf_gap_scan *scan, int64_t bar_ms)
+{
+    memset(scan, 0, sizeof *scan);
+    scan->bar_ms = bar_ms;
+}
+
+void qf_gap_scan_feed(qf_gap_scan *scan, int64_t open_time)
+{
+    if (scan->count > 0) {
+        int64_t step = open_time - scan->prev;
+        if (step > scan->bar_ms) {
+            scan->gaps++;
+            scan->missing_bars += step / scan->bar_ms - 1;
+        }
+    }
+    scan->prev = open_time;
+    scan->count++;
+}
