@@ -103,6 +103,14 @@ qf_rc sq_fail(sqlite_store *s, int src, const char *what, qf_err *err)
     return qf_err_set(err, code_of(src), "%s: %s: %s", s->path, what, msg);
 }
 
+qf_rc sq_writable(sqlite_store *s, const char *what, qf_err *err)
+{
+    if (!s->readonly)
+        return QF_OK;
+    return qf_err_set(err, QF_ESTORE, "%s: cannot %s: the database was opened readonly", s->path,
+                      what);
+}
+
 qf_rc sq_stmt(sqlite_store *s, sq_stmt_id id, sqlite3_stmt **out, qf_err *err)
 {
     if (s->stmts[id] == NULL) {
@@ -344,6 +352,13 @@ static qf_rc open_connection(sqlite_store *s, int readonly, qf_err *err)
     }
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, SQ_BUSY_TIMEOUT_MS);
+    /* SQLite silently falls back to read-only when the file is not writable;
+     * a handle meant for writing must say so now, not at its first write. */
+    if (!readonly && sqlite3_db_readonly(s->db, "main") == 1)
+        return qf_err_set(err, QF_EIO,
+                          "%s: cannot open the database for writing (no write "
+                          "permission?)",
+                          s->path);
     return QF_OK;
 }
 

@@ -20,7 +20,8 @@
 
 #include "core/time.h"
 
-#define CANDLE_PARAMS 11 /* bound values per row, series_id included */
+#define CANDLE_PARAMS  11                /* bound values per row, series_id included */
+#define SQ_RESERVE_MAX ((size_t)1 << 17) /* rows reserved up front by a last_n query */
 
 /* Looks up the series id; with `create`, inserts the series when missing
  * (the caller holds a write transaction). *out_id is 0 when not found. */
@@ -159,7 +160,9 @@ qf_rc sq_upsert_candles(qf_store *store, const qf_series_key *key, const qf_cand
                         int64_t min_time, int64_t max_time, qf_upsert_stats *out_stats, qf_err *err)
 {
     sqlite_store *s = sq_from(store);
-    qf_rc rc = sq_begin(s, "starting the candle upsert", err);
+    qf_rc rc = sq_writable(s, "upsert candles", err);
+    if (rc == QF_OK)
+        rc = sq_begin(s, "starting the candle upsert", err);
     if (rc == QF_OK)
         rc = upsert_locked(s, key, rows, n, min_time, max_time, out_stats, err);
     if (rc == QF_OK)
@@ -238,8 +241,10 @@ qf_rc sq_query_candles(qf_store *store, const qf_series_key *key, int64_t from, 
     sqlite3_bind_int64(st, 3, to);
     if (last_n > 0) {
         sqlite3_bind_int64(st, 4, last_n > (size_t)INT64_MAX ? INT64_MAX : (int64_t)last_n);
-        if (last_n <= ((size_t)1 << 24))
-            rc = qf_candles_reserve(out, n0 + last_n, err);
+        /* One allocation for the usual "last few thousand bars"; a larger
+         * last_n may far exceed the series, so beyond the cap read_rows grows
+         * the array by doubling instead of reserving last_n rows up front. */
+        rc = qf_candles_reserve(out, n0 + (last_n < SQ_RESERVE_MAX ? last_n : SQ_RESERVE_MAX), err);
     }
     if (rc == QF_OK)
         rc = read_rows(s, st, out, err);
@@ -296,7 +301,9 @@ qf_rc sq_delete_series(qf_store *store, const qf_series_key *key, int64_t *out_d
 {
     sqlite_store *s = sq_from(store);
     *out_deleted = 0;
-    qf_rc rc = sq_begin(s, "starting the series deletion", err);
+    qf_rc rc = sq_writable(s, "delete a series", err);
+    if (rc == QF_OK)
+        rc = sq_begin(s, "starting the series deletion", err);
     if (rc == QF_OK)
         rc = delete_locked(s, key, out_deleted, err);
     if (rc == QF_OK)

@@ -64,6 +64,10 @@ static inline sqlite_store *sq_from(qf_store *store)
  * SQLITE_NOMEM QF_ENOMEM, SQLITE_INTERRUPT QF_EINTR). Returns that code. */
 qf_rc sq_fail(sqlite_store *s, int src, const char *what, qf_err *err);
 
+/* QF_OK on a handle that may write; QF_ESTORE naming the path and `what` on
+ * one opened with qf_store_open_sqlite_readonly (nothing is tried). */
+qf_rc sq_writable(sqlite_store *s, const char *what, qf_err *err);
+
 /* The cached statement `id`, reset and unbound, in *out. */
 qf_rc sq_stmt(sqlite_store *s, sq_stmt_id id, sqlite3_stmt **out, qf_err *err);
 

@@ -470,11 +470,11 @@ qf_rc sq_migrate(qf_store *store, int *out_applied, qf_err *err)
 {
     sqlite_store *s = sq_from(store);
     *out_applied = 0;
-    if (s->readonly)
-        return qf_err_set(err, QF_ESTORE, "%s: cannot migrate a database opened read-only",
-                          s->path);
+    qf_rc rc = sq_writable(s, "migrate", err);
+    if (rc != QF_OK)
+        return rc;
     int version = 0;
-    qf_rc rc = read_version(s, &version, err);
+    rc = read_version(s, &version, err);
     if (rc != QF_OK)
         return rc;
     if (version > QF_STORE_SCHEMA_VERSION)

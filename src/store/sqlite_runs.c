@@ -30,7 +30,9 @@ qf_rc sq_insert_backtest_run(qf_store *store, const char *strategy, const char *
     sqlite_store *s = sq_from(store);
     const char *const text[5] = {strategy, symbol, timeframe, params_json, metrics_json};
     sqlite3_stmt *st = NULL;
-    qf_rc rc = sq_stmt(s, SQ_RUN_INSERT, &st, err);
+    qf_rc rc = sq_writable(s, "record a backtest run", err);
+    if (rc == QF_OK)
+        rc = sq_stmt(s, SQ_RUN_INSERT, &st, err);
     if (rc != QF_OK)
         return rc;
     rc = insert_run(s, st, text, out_id, err);

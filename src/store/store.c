@@ -85,6 +85,11 @@ static int optional_ok(double v)
 
 static qf_rc check_row(const qf_series_key *key, const qf_candle *r, size_t i, qf_err *err)
 {
+    if (r->open_time < QF_STORE_TIME_MIN || r->open_time > QF_STORE_TIME_MAX)
+        return qf_err_set(err, QF_EINVAL,
+                          "store: %s %s: row %zu: open_time %lld outside 1970..9999 (ms since "
+                          "the epoch)",
+                          key->symbol, key->timeframe, i, (long long)r->open_time);
     if (!isfinite(r->open) || !isfinite(r->high) || !isfinite(r->low) || !isfinite(r->close) ||
         !isfinite(r->volume))
         return qf_err_set(err, QF_EINVAL,
@@ -321,10 +326,11 @@ void qf_gap_scan_init(qf_gap_scan *scan, int64_t bar_ms)
 void qf_gap_scan_feed(qf_gap_scan *scan, int64_t open_time)
 {
     if (scan->count > 0) {
-        int64_t step = open_time - scan->prev;
-        if (step > scan->bar_ms) {
+        /* Unsigned: times written by other tools may span more than INT64_MAX. */
+        uint64_t step = (uint64_t)open_time - (uint64_t)scan->prev;
+        if (step > (uint64_t)scan->bar_ms) {
             scan->gaps++;
-            scan->missing_bars += step / scan->bar_ms - 1;
+            scan->missing_bars += (int64_t)(step / (uint64_t)scan->bar_ms - 1);
         }
     }
     scan->prev = open_time;

@@ -68,9 +68,17 @@ QF_NODISCARD qf_rc qf_store_schema_version(qf_store *store, int *out_version, qf
  * each in schema_migrations. *out_applied (may be NULL) gets how many ran. */
 QF_NODISCARD qf_rc qf_store_migrate(qf_store *store, int *out_applied, qf_err *err);
 
+/* The open_times a store accepts: 1970-01-01T00:00:00Z to
+ * 9999-12-31T23:59:59.999Z in ms (what ISO 8601 can print, and small enough
+ * that differences of two times never overflow). */
+#define QF_STORE_TIME_MIN INT64_C(0)
+#define QF_STORE_TIME_MAX INT64_C(253402300799999)
+
 /* Upserts n candles of one series in ONE transaction (all or nothing).
- * Rows must have distinct open_times (any order) and finite open, high, low,
- * close and volume, else QF_EINVAL naming the row and nothing is written.
+ * Rows must have distinct open_times (any order) within [QF_STORE_TIME_MIN,
+ * QF_STORE_TIME_MAX] and finite open, high, low, close and volume, else
+ * QF_EINVAL naming the row and nothing is written. A read-only handle fails
+ * with QF_ESTORE.
  * NaN optional fields (quote_volume, taker_buy_*) and trades == -1 are stored
  * as unknown and read back as NaN / -1. The series is created on first use;
  * n == 0 writes nothing. out_stats may be NULL. */
@@ -105,7 +113,7 @@ QF_NODISCARD qf_rc qf_store_integrity_check(qf_store *store, qf_err *err);
 /* Deletes a series and everything keyed by it (its candles and features) in
  * one transaction. *out_deleted (may be NULL) gets the number of candles
  * deleted; an unknown series deletes nothing and is not an error (0). On
- * failure nothing is deleted. */
+ * failure (a read-only handle: QF_ESTORE) nothing is deleted. */
 QF_NODISCARD qf_rc qf_store_delete_series(qf_store *store, const qf_series_key *key,
                                           int64_t *out_deleted, qf_err *err);
 
@@ -113,7 +121,7 @@ QF_NODISCARD qf_rc qf_store_delete_series(qf_store *store, const qf_series_key *
  * timeframe are required; params_json and metrics_json are JSON documents or
  * NULL (stored as NULL) and are rejected with QF_EINVAL when malformed. The
  * strings are copied. *out_id (may be NULL) gets the new run's id. On failure
- * nothing is written. */
+ * (a read-only handle: QF_ESTORE) nothing is written. */
 QF_NODISCARD qf_rc qf_store_insert_backtest_run(qf_store *store, const char *strategy,
                                                 const char *symbol, const char *timeframe,
                                                 const char *params_json, const char *metrics_json,
