@@ -1,0 +1,106 @@
+/*
+ * trend.c - average directional index.
+ */
+#include "features/ind_int.h"
+
+int qf_ind_adx_start(int period)
+{
+    return period >= 1 && period <= QF_IND_PERIOD_MAX ? 2 * period - 1 : -1;
+}
+
+/* Wilder's running state for +DM, -DM and TR. */
+typedef struct dm_state {
+    double plus_dm, minus_dm, tr;
+} dm_state;
+
+/* Directional movement of bar i against bar i-1, TA-Lib's rule: only the
+ * larger of the two moves counts, and only when positive. */
+static void directional_move(const double *high, const double *low, size_t i, double *plus,
+                             double *minus)
+{
+    double up = high[i] - high[i - 1];
+    double down = low[i - 1] - low[i];
+    *plus = 0.0;
+    *minus = 0.0;
+    if (down > 0.0 && up < down)
+        *minus = down;
+    else if (up > 0.0 && up > down)
+        *plus = up;
+}
+
+static double true_range(const double *high, const double *low, const double *close, size_t i)
+{
+    double out = high[i] - low[i];
+    double a = fabs(high[i] - close[i - 1]);
+    double b = fabs(low[i] - close[i - 1]);
+    if (a > out)
+        out = a;
+    if (b > out)
+        out = b;
+    return out;
+}
+
+/* One Wilder step; returns DX, or NaN when it is undefined (TA-Lib then
+ * leaves the running ADX as it was). */
+static double wilder_step(dm_state *s, const double *high, const double *low, const double *close,
+                          size_t i, double period)
+{
+    double plus;
+    double minus;
+    directional_move(high, low, i, &plus, &minus);
+    s->minus_dm -= s->minus_dm / period;
+    s->plus_dm -= s->plus_dm / period;
+    s->minus_dm += minus;
+    s->plus_dm += plus;
+    s->tr = s->tr - s->tr / period + true_range(high, low, close, i);
+    if (IND_IS_ZERO(s->tr))
+        return NAN;
+    double minus_di = 100.0 * (s->minus_dm / s->tr);
+    double plus_di = 100.0 * (s->plus_dm / s->tr);
+    double sum = minus_di + plus_di;
+    if (IND_IS_ZERO(sum))
+        return NAN;
+    return 100.0 * (fabs(minus_di - plus_di) / sum);
+}
+
+qf_rc qf_ind_adx(const double *high, const double *low, const double *close, size_t n, int period,
+                 double *out, qf_err *err)
+{
+    if (ind_check_period("adx", "period", period, err) != QF_OK ||
+        ind_check_ptr("adx", high, "high", n, err) != QF_OK ||
+        ind_check_ptr("adx", low, "low", n, err) != QF_OK ||
+        ind_check_ptr("adx", close, "close", n, err) != QF_OK ||
+        ind_check_ptr("adx", out, "output", n, err) != QF_OK)
+        return QF_EINVAL;
+    size_t p = (size_t)period;
+    size_t start = 2 * p - 1;
+    ind_fill_nan(out, 0, start < n ? start : n);
+    if (n <= start)
+        return QF_OK;
+    dm_state s = {0.0, 0.0, 0.0};
+    /* Plain sums over bars 1 .. period-1 seed the Wilder sums. */
+    for (size_t i = 1; i < p; i++) {
+        double plus;
+        double minus;
+        directional_move(high, low, i, &plus, &minus);
+        s.plus_dm += plus;
+        s.minus_dm += minus;
+        s.tr += true_range(high, low, close, i);
+    }
+    /* The first ADX is the mean of the next period DX values. */
+    double sum_dx = 0.0;
+    for (size_t i = p; i <= start; i++) {
+        double dx = wilder_step(&s, high, low, close, i, (double)period);
+        if (!isnan(dx))
+            sum_dx += dx;
+    }
+    double adx = sum_dx / period;
+    out[start] = adx;
+    for (size_t i = start + 1; i < n; i++) {
+        double dx = wilder_step(&s, high, low, close, i, (double)period);
+        if (!isnan(dx))
+            adx = (adx * (period - 1) + dx) / period;
+        out[i] = adx;
+    }
+    return QF_OK;
+}

@@ -1,0 +1,200 @@
+/*
+ * volatility.c - true range, ATR, standard deviation, Bollinger bands, %B.
+ */
+#include "features/ind_int.h"
+
+int qf_ind_trange_start(void)
+{
+    return 1;
+}
+
+int qf_ind_atr_start(int period)
+{
+    return period >= 1 && period <= QF_IND_PERIOD_MAX ? period : -1;
+}
+
+int qf_ind_stddev_start(int period)
+{
+    return qf_ind_sma_start(period);
+}
+
+int qf_ind_bbands_start(int period)
+{
+    return qf_ind_sma_start(period);
+}
+
+static double true_range(double high, double low, double prev_close)
+{
+    double hi = high > prev_close ? high : prev_close;
+    double lo = low < prev_close ? low : prev_close;
+    return hi - lo;
+}
+
+static qf_rc check_hlc(const char *kernel, const double *high, const double *low,
+                       const double *close, size_t n, const double *out, qf_err *err)
+{
+    if (ind_check_ptr(kernel, high, "high", n, err) != QF_OK ||
+        ind_check_ptr(kernel, low, "low", n, err) != QF_OK ||
+        ind_check_ptr(kernel, close, "close", n, err) != QF_OK ||
+        ind_check_ptr(kernel, out, "output", n, err) != QF_OK)
+        return QF_EINVAL;
+    return QF_OK;
+}
+
+qf_rc qf_ind_trange(const double *high, const double *low, const double *close, size_t n,
+                    double *out, qf_err *err)
+{
+    if (check_hlc("trange", high, low, close, n, out, err) != QF_OK)
+        return QF_EINVAL;
+    ind_fill_nan(out, 0, n < 1 ? n : 1);
+    for (size_t i = 1; i < n; i++)
+        out[i] = true_range(high[i], low[i], close[i - 1]);
+    return QF_OK;
+}
+
+qf_rc qf_ind_atr(const double *high, const double *low, const double *close, size_t n, int period,
+                 double *out, qf_err *err)
+{
+    if (ind_check_period("atr", "period", period, err) != QF_OK ||
+        check_hlc("atr", high, low, close, n, out, err) != QF_OK)
+        return QF_EINVAL;
+    size_t p = (size_t)period;
+    ind_fill_nan(out, 0, p < n ? p : n);
+    if (n <= p)
+        return QF_OK;
+    double sum = 0.0;
+    for (size_t i = 1; i <= p; i++)
+        sum += true_range(high[i], low[i], close[i - 1]);
+    double atr = sum / period;
+    out[p] = atr;
+    for (size_t i = p + 1; i < n; i++) {
+        atr *= period - 1;
+        atr += true_range(high[i], low[i], close[i - 1]);
+        atr /= period;
+        out[i] = atr;
+    }
+    return QF_OK;
+}
+
+/* Population standard deviation of every full window into sigma[period-1 ..].
+ * TA-Lib uses sqrt(E[x^2] - E[x]^2) from running sums, which cancels badly
+ * when prices are large and the window is calm (BTC at 1e5 with sigma 10
+ * loses ~8 digits). We slide the mean and the sum of squared deviations
+ * instead (Welford's update for a replaced value), which stays accurate. */
+static void rolling_sigma(const double *x, size_t n, size_t p, double *sigma)
+{
+    double mean = 0.0;
+    double m2 = 0.0;
+    for (size_t i = 0; i < p; i++) {
+        double d = x[i] - mean;
+        mean += d / (double)(i + 1);
+        m2 += d * (x[i] - mean);
+    }
+    sigma[p - 1] = m2 > 0.0 ? sqrt(m2 / (double)p) : 0.0;
+    for (size_t i = p; i < n; i++) {
+        double x_old = x[i - p];
+        double x_new = x[i];
+        double delta = x_new - x_old;
+        double new_mean = mean + delta / (double)p;
+        m2 += delta * ((x_new - new_mean) + (x_old - mean));
+        mean = new_mean;
+        if (m2 < 0.0)
+            m2 = 0.0;
+        sigma[i] = sqrt(m2 / (double)p);
+    }
+}
+
+qf_rc qf_ind_stddev(const double *x, size_t n, int period, double nbdev, double *out, qf_err *err)
+{
+    if (ind_check_period("stddev", "period", period, err) != QF_OK ||
+        ind_check_ptr("stddev", x, "input", n, err) != QF_OK ||
+        ind_check_ptr("stddev", out, "output", n, err) != QF_OK)
+        return QF_EINVAL;
+    if (!isfinite(nbdev))
+        return qf_err_set(err, QF_EINVAL, "stddev: nbdev must be finite");
+    size_t p = (size_t)period;
+    ind_fill_nan(out, 0, p - 1 < n ? p - 1 : n);
+    if (n < p)
+        return QF_OK;
+    rolling_sigma(x, n, p, out);
+    for (size_t i = p - 1; i < n; i++)
+        out[i] *= nbdev;
+    return QF_OK;
+}
+
+qf_rc qf_ind_bbands(const double *x, size_t n, int period, double k_up, double k_down,
+                    double *out_upper, double *out_middle, double *out_lower, qf_err *err)
+{
+    if (ind_check_period("bbands", "period", period, err) != QF_OK ||
+        ind_check_ptr("bbands", x, "input", n, err) != QF_OK)
+        return QF_EINVAL;
+    if (!isfinite(k_up) || !isfinite(k_down))
+        return qf_err_set(err, QF_EINVAL, "bbands: band widths must be finite");
+    size_t p = (size_t)period;
+    size_t start = p - 1 < n ? p - 1 : n;
+    ind_fill_nan(out_upper, 0, start);
+    ind_fill_nan(out_middle, 0, start);
+    ind_fill_nan(out_lower, 0, start);
+    if (n < p)
+        return QF_OK;
+    /* Running window sum for the middle (TA-Lib's SMA) and sliding sigma. */
+    double sum = 0.0;
+    for (size_t i = 0; i + 1 < p; i++)
+        sum += x[i];
+    double mean = 0.0;
+    double m2 = 0.0;
+    for (size_t i = 0; i < p; i++) {
+        double d = x[i] - mean;
+        mean += d / (double)(i + 1);
+        m2 += d * (x[i] - mean);
+    }
+    for (size_t i = p - 1; i < n; i++) {
+        if (i >= p) {
+            double x_old = x[i - p];
+            double delta = x[i] - x_old;
+            double new_mean = mean + delta / (double)p;
+            m2 += delta * ((x[i] - new_mean) + (x_old - mean));
+            mean = new_mean;
+            if (m2 < 0.0)
+                m2 = 0.0;
+        }
+        sum += x[i];
+        double mid = sum / period;
+        sum -= x[i + 1 - p];
+        double sigma = sqrt(m2 / (double)p);
+        if (out_middle != NULL)
+            out_middle[i] = mid;
+        if (out_upper != NULL)
+            out_upper[i] = mid + k_up * sigma;
+        if (out_lower != NULL)
+            out_lower[i] = mid - k_down * sigma;
+    }
+    return QF_OK;
+}
+
+qf_rc qf_ind_pct_b(const double *x, size_t n, int period, double k, double *out, qf_err *err)
+{
+    if (ind_check_period("pct_b", "period", period, err) != QF_OK ||
+        ind_check_ptr("pct_b", x, "input", n, err) != QF_OK ||
+        ind_check_ptr("pct_b", out, "output", n, err) != QF_OK)
+        return QF_EINVAL;
+    if (!isfinite(k) || k <= 0.0)
+        return qf_err_set(err, QF_EINVAL, "pct_b: k must be a positive number");
+    size_t p = (size_t)period;
+    ind_fill_nan(out, 0, p - 1 < n ? p - 1 : n);
+    if (n < p)
+        return QF_OK;
+    /* sigma into out, then %B = (x - mid + k sigma) / (2 k sigma) in place. */
+    rolling_sigma(x, n, p, out);
+    double sum = 0.0;
+    for (size_t i = 0; i + 1 < p; i++)
+        sum += x[i];
+    for (size_t i = p - 1; i < n; i++) {
+        sum += x[i];
+        double mid = sum / period;
+        sum -= x[i + 1 - p];
+        double width = 2.0 * k * out[i];
+        out[i] = width > 0.0 ? (x[i] - (mid - k * out[i])) / width : NAN;
+    }
+    return QF_OK;
+}
