@@ -31,17 +31,30 @@ void qf_log_set_format(qf_log_format format);
 /* Redirects output (default stderr); tests use a memstream. NULL restores stderr. */
 void qf_log_set_stream(FILE *stream);
 
+/* "debug" "info" "warn" "error" "off" / "text" "json", exact and lower case.
+ * Anything else (NULL included) is QF_EINVAL and leaves *out unchanged. */
 QF_NODISCARD qf_rc qf_log_parse_level(const char *s, qf_log_level *out, qf_err *err);
 QF_NODISCARD qf_rc qf_log_parse_format(const char *s, qf_log_format *out, qf_err *err);
 
 /* Registers a secret to mask (copied; values shorter than 4 bytes are ignored
- * because masking them would garble ordinary text). */
+ * because masking them would garble ordinary text). There is no limit on the
+ * number of secrets. If one cannot be stored (out of memory) the logger says
+ * so once and fails closed: every message is masked whole until
+ * qf_log_clear_secrets(). */
 void qf_log_add_secret(const char *secret);
+/* Forgets every registered secret (and leaves the fail-closed state). */
 void qf_log_clear_secrets(void);
 
-/* Copies src into dst (size bytes) with every registered secret replaced by "***". */
+/* Copies src into dst (size bytes, always NUL-terminated when size > 0,
+ * truncated to fit) with every registered secret masked: each maximal run of
+ * bytes covered by secret occurrences (overlapping, nested or touching) becomes
+ * one "***". src NULL is an empty string; size 0 writes nothing. */
 void qf_log_redact(const char *src, char *dst, size_t size);
 
+/* Messages longer than about 4 KB are cut; a secret running past the cut is
+ * masked too. JSON lines are always valid UTF-8: each byte that is not part of
+ * a well-formed UTF-8 sequence becomes U+FFFD. Each line is timestamped and
+ * written under one lock, so lines are whole and their timestamps ordered. */
 void qf_log(qf_log_level level, const char *fmt, ...) QF_PRINTF(2, 3);
 
 #define qf_log_debug(...) qf_log(QF_LOG_DEBUG, __VA_ARGS__)
