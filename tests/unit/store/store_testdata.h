@@ -99,6 +99,23 @@ static inline void td_load_btc(qf_candles *out)
     cr_assert_eq(out->n, TD_BTC_ROWS);
 }
 
+/* `tiles` copies of base one after the other, each shifted past the end of
+ * the previous one (the series gets longer and keeps its real gaps).
+ * Returns a malloc'd array of base->n * tiles rows. */
+static inline qf_candle *td_tile(const qf_candles *base, int tiles, int64_t bar_ms)
+{
+    int64_t span = base->v[base->n - 1].open_time - base->v[0].open_time + bar_ms;
+    qf_candle *v = malloc(base->n * (size_t)tiles * sizeof *v);
+    cr_assert_not_null(v);
+    for (int k = 0; k < tiles; k++) {
+        for (size_t i = 0; i < base->n; i++) {
+            v[(size_t)k * base->n + i] = base->v[i];
+            v[(size_t)k * base->n + i].open_time += (int64_t)k * span;
+        }
+    }
+    return v;
+}
+
 static inline qf_series_key td_key(const char *exchange, const char *symbol, const char *tf)
 {
     qf_series_key k;
