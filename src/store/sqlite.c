@@ -225,22 +225,52 @@ static qf_rc exec_pragma(sqlite_store *s, const char *sql, qf_err *err)
     return QF_OK;
 }
 
-/* journal_mode answers with the mode in force; anything but "wal" (say, a
- * file system without shared memory) is an error for a file database. */
-static qf_rc enable_wal(sqlite_store *s, qf_err *err)
+/* Runs a journal_mode pragma; *mode gets the mode in force afterwards. */
+static int journal_mode(sqlite_store *s, const char *sql, char mode[16])
 {
     sqlite3_stmt *st = NULL;
-    int src = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-    char mode[16] = "";
+    int src = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    mode[0] = '\0';
     if (src == SQLITE_OK) {
         src = sqlite3_step(st);
         if (src == SQLITE_ROW) {
             const unsigned char *m = sqlite3_column_text(st, 0);
-            snprintf(mode, sizeof mode, "%s", m != NULL ? (const char *)m : "");
+            snprintf(mode, 16, "%s", m != NULL ? (const char *)m : "");
             src = SQLITE_OK;
         }
     }
     sqlite3_finalize(st);
+    return src != SQLITE_OK ? sqlite3_extended_errcode(s->db) : SQLITE_OK;
+}
+
+/* Failures of the switch to WAL that another process opening the same new
+ * file at the same moment causes: the switch needs an exclusive lock, which
+ * SQLite does not wait for, and a -wal file may vanish between open and
+ * fstat while the other process switches. Both pass on retrying. */
+static int wal_race(int src)
+{
+    return (src & 0xff) == SQLITE_BUSY || (src & 0xff) == SQLITE_LOCKED ||
+           src == SQLITE_IOERR_FSTAT;
+}
+
+/* Puts the file in WAL mode (it stays so: the mode is recorded in the file,
+ * so only the first open of a new file switches). journal_mode answers with
+ * the mode in force; anything but "wal" (say, a file system without shared
+ * memory) is an error for a file database. */
+static qf_rc enable_wal(sqlite_store *s, qf_err *err)
+{
+    char mode[16];
+    int src = journal_mode(s, "PRAGMA journal_mode", mode);
+    if (src == SQLITE_OK && strcmp(mode, "wal") == 0)
+        return QF_OK;
+    int waited = 0;
+    for (;;) {
+        src = journal_mode(s, "PRAGMA journal_mode=WAL", mode);
+        if (src == SQLITE_OK || !wal_race(src) || waited >= SQ_BUSY_TIMEOUT_MS)
+            break;
+        sqlite3_sleep(5);
+        waited += 5;
+    }
     if (src != SQLITE_OK)
         return sq_fail(s, src, "enabling WAL mode", err);
     if (strcmp(mode, "wal") != 0 && !is_memory(s->path))
