@@ -15,6 +15,14 @@ for p in "${PKGS[@]}"; do
     missing+=("$p")
   fi
 done
+# Node.js and npm build the TA-Lib reference (tests/reference/talib); a
+# machine that already has them (e.g. from NodeSource) keeps its own.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
+for p in python3 g++ make; do
+  command -v "$p" >/dev/null || missing+=("$p")
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""

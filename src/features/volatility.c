@@ -76,31 +76,16 @@ qf_rc qf_ind_atr(const double *high, const double *low, const double *close, siz
     return QF_OK;
 }
 
-/* Population standard deviation of every full window into sigma[period-1 ..].
- * TA-Lib uses sqrt(E[x^2] - E[x]^2) from running sums, which cancels badly
- * when prices are large and the window is calm (BTC at 1e5 with sigma 10
- * loses ~8 digits). We slide the mean and the sum of squared deviations
- * instead (Welford's update for a replaced value), which stays accurate. */
+/* Population standard deviation of every full window into sigma[p-1 ..]. */
 static void rolling_sigma(const double *x, size_t n, size_t p, double *sigma)
 {
-    double mean = 0.0;
-    double m2 = 0.0;
-    for (size_t i = 0; i < p; i++) {
-        double d = x[i] - mean;
-        mean += d / (double)(i + 1);
-        m2 += d * (x[i] - mean);
-    }
-    sigma[p - 1] = m2 > 0.0 ? sqrt(m2 / (double)p) : 0.0;
-    for (size_t i = p; i < n; i++) {
-        double x_old = x[i - p];
-        double x_new = x[i];
-        double delta = x_new - x_old;
-        double new_mean = mean + delta / (double)p;
-        m2 += delta * ((x_new - new_mean) + (x_old - mean));
-        mean = new_mean;
-        if (m2 < 0.0)
-            m2 = 0.0;
-        sigma[i] = sqrt(m2 / (double)p);
+    ind_win w;
+    for (size_t i = p - 1; i < n; i++) {
+        if (IND_WIN_REANCHOR(i, p - 1, p))
+            ind_win_anchor(&w, x + i + 1 - p, p);
+        else
+            ind_win_slide(&w, x[i - p], x[i]);
+        sigma[i] = sqrt(ind_win_m2(&w, p) / (double)p);
     }
 }
 
@@ -141,27 +126,16 @@ qf_rc qf_ind_bbands(const double *x, size_t n, int period, double k_up, double k
     double sum = 0.0;
     for (size_t i = 0; i + 1 < p; i++)
         sum += x[i];
-    double mean = 0.0;
-    double m2 = 0.0;
-    for (size_t i = 0; i < p; i++) {
-        double d = x[i] - mean;
-        mean += d / (double)(i + 1);
-        m2 += d * (x[i] - mean);
-    }
+    ind_win w;
     for (size_t i = p - 1; i < n; i++) {
-        if (i >= p) {
-            double x_old = x[i - p];
-            double delta = x[i] - x_old;
-            double new_mean = mean + delta / (double)p;
-            m2 += delta * ((x[i] - new_mean) + (x_old - mean));
-            mean = new_mean;
-            if (m2 < 0.0)
-                m2 = 0.0;
-        }
+        if (IND_WIN_REANCHOR(i, p - 1, p))
+            ind_win_anchor(&w, x + i + 1 - p, p);
+        else
+            ind_win_slide(&w, x[i - p], x[i]);
         sum += x[i];
         double mid = sum / period;
         sum -= x[i + 1 - p];
-        double sigma = sqrt(m2 / (double)p);
+        double sigma = sqrt(ind_win_m2(&w, p) / (double)p);
         if (out_middle != NULL)
             out_middle[i] = mid;
         if (out_upper != NULL)
