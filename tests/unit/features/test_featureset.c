@@ -1,0 +1,252 @@
+/*
+ * test_featureset.c - the technical feature set and the rolling z-score on
+ * the bundled real candles: batch and streaming agree bit for bit, no value
+ * looks ahead (the prefix ending at t gives the full-series value at t), each
+ * feature matches its formula computed independently (long double, direct
+ * sums), and the normalizer on hand-computed cases.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bars.h"
+#include "features/featureset.h"
+#include "features/indicators.h"
+#include "features/normalize.h"
+#include "market/import.h"
+
+static qf_bars load(const char *sym)
+{
+    char path[512];
+    snprintf(path, sizeof path, QF_SOURCE_DIR "/data/%s-4h.csv", sym);
+    qf_candles c;
+    qf_candles_init(&c);
+    qf_import_report rep;
+    qf_err err = {0};
+    cr_assert_eq(qf_import_read(path, NULL, &c, &rep, &err), QF_OK, "%s", err.msg);
+    qf_bars b;
+    qf_bars_init(&b);
+    cr_assert_eq(qf_bars_from_candles(&b, &c, &err), QF_OK);
+    qf_candles_cleanup(&c);
+    return b;
+}
+
+/* Same bits, NaN included. */
+static int same(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b));
+}
+
+static void batch_equals_stream(const char *sym)
+{
+    qf_bars b = load(sym);
+    qf_feature_params p = qf_feature_params_default();
+    size_t n = b.n;
+    double *batch = malloc(QF_TECH_FEATURES * n * sizeof *batch);
+    double *zb = malloc(QF_TECH_FEATURES * n * sizeof *zb);
+    qf_err err = {0};
+    cr_assert_eq(qf_features_compute(&b, &p, batch, &err), QF_OK, "%s", err.msg);
+    for (size_t f = 0; f < QF_TECH_FEATURES; f++)
+        cr_assert_eq(qf_zscore_rolling(batch + f * n, n, 100, 1, zb + f * n, &err), QF_OK);
+    qf_feature_stream *fs = NULL;
+    qf_zscore_stream *zs = NULL;
+    cr_assert_eq(qf_feature_stream_new(&p, &fs, &err), QF_OK);
+    cr_assert_eq(qf_zscore_stream_new(QF_TECH_FEATURES, 100, 1, &zs, &err), QF_OK);
+    size_t diff = 0;
+    for (size_t i = 0; i < n; i++) {
+        double row[QF_TECH_FEATURES], z[QF_TECH_FEATURES];
+        qf_feature_stream_push(fs, b.high[i], b.low[i], b.close[i], b.volume[i], row);
+        qf_zscore_stream_push(zs, row, z);
+        for (size_t f = 0; f < QF_TECH_FEATURES; f++) {
+            if (!same(row[f], batch[f * n + i]) && diff++ < 5)
+                cr_expect_fail("%s %s[%zu]: batch %.17g stream %.17g", sym,
+                               qf_feature_set_technical()->feature_names[f], i, batch[f * n + i],
+                               row[f]);
+            if (!same(z[f], zb[f * n + i]) && diff++ < 5)
+                cr_expect_fail("%s z(%s)[%zu]: batch %.17g stream %.17g", sym,
+                               qf_feature_set_technical()->feature_names[f], i, zb[f * n + i],
+                               z[f]);
+        }
+    }
+    cr_expect_eq(diff, 0, "%s: %zu values differ between batch and streaming", sym, diff);
+    /* everything is defined once the history is long enough */
+    int start = qf_features_start(&p);
+    cr_expect_eq(start, 29);
+    for (size_t f = 0; f < QF_TECH_FEATURES; f++) {
+        cr_expect(isnan(batch[f * n + 0]));
+        for (size_t i = (size_t)start; i < n; i++)
+            cr_assert(isfinite(batch[f * n + i]), "%s feature %zu NaN at %zu", sym, f, i);
+        size_t first = 0;
+        while (isnan(batch[f * n + first]))
+            first++;
+        for (size_t i = first + 100; i < n; i++)
+            cr_assert(isfinite(zb[f * n + i]), "%s z %zu NaN at %zu", sym, f, i);
+        cr_expect(isnan(zb[f * n + first + 99]), "z needs the 100 values before t");
+    }
+    qf_feature_stream_free(fs);
+    qf_zscore_stream_free(zs);
+    free(batch);
+    free(zb);
+    qf_bars_cleanup(&b);
+}
+
+Test(featureset, batch_equals_streaming_btc)
+{
+    batch_equals_stream("BTCUSDT");
+}
+
+Test(featureset, batch_equals_streaming_eth)
+{
+    batch_equals_stream("ETHUSDT");
+}
+
+Test(featureset, batch_equals_streaming_sol)
+{
+    batch_equals_stream("SOLUSDT");
+}
+
+Test(featureset, no_lookahead)
+{
+    qf_bars b = load("BTCUSDT");
+    qf_feature_params p = qf_feature_params_default();
+    size_t n = b.n;
+    double *full = malloc(QF_TECH_FEATURES * n * sizeof *full);
+    double *zfull = malloc(n * sizeof *zfull);
+    double *pre = malloc(QF_TECH_FEATURES * n * sizeof *pre);
+    double *zpre = malloc(n * sizeof *zpre);
+    qf_err err = {0};
+    cr_assert_eq(qf_features_compute(&b, &p, full, &err), QF_OK);
+    size_t ts[] = {0, 1, 13, 14, 28, 29, 30, 128, 129, 130, 4095, 4096, 4097, 8192, n - 2};
+    size_t checked = 0;
+    for (size_t k = 0; k < sizeof ts / sizeof ts[0] + 40; k++) {
+        size_t t = k < sizeof ts / sizeof ts[0] ? ts[k] : 200 + (k * 7919) % (n - 201);
+        qf_bars prefix = b;
+        prefix.n = t + 1; /* the columns of bars <= t only */
+        cr_assert_eq(qf_features_compute(&prefix, &p, pre, &err), QF_OK);
+        for (size_t f = 0; f < QF_TECH_FEATURES; f++) {
+            cr_assert(same(pre[f * prefix.n + t], full[f * n + t]),
+                      "%s at bar %zu: prefix %.17g, full series %.17g",
+                      qf_feature_set_technical()->feature_names[f], t, pre[f * prefix.n + t],
+                      full[f * n + t]);
+            cr_assert_eq(qf_zscore_rolling(full + f * n, n, 100, 1, zfull, &err), QF_OK);
+            cr_assert_eq(qf_zscore_rolling(pre + f * prefix.n, prefix.n, 100, 1, zpre, &err),
+                         QF_OK);
+            cr_assert(same(zpre[t], zfull[t]), "z at %zu", t);
+            checked++;
+        }
+    }
+    cr_expect_gt(checked, 500);
+    free(full);
+    free(zfull);
+    free(pre);
+    free(zpre);
+    qf_bars_cleanup(&b);
+}
+
+/* Each feature against its definition, evaluated directly (long double,
+ * fresh sums per bar) at many bars. */
+Test(featureset, formulas_hold)
+{
+    qf_bars b = load("ETHUSDT");
+    qf_feature_params p = qf_feature_params_default();
+    size_t n = b.n;
+    double *F = malloc(QF_TECH_FEATURES * n * sizeof *F);
+    double *ema10 = malloc(n * sizeof *ema10);
+    double *ema30 = malloc(n * sizeof *ema30);
+    double *rsi = malloc(n * sizeof *rsi);
+    double *atr = malloc(n * sizeof *atr);
+    qf_err err = {0};
+    cr_assert_eq(qf_features_compute(&b, &p, F, &err), QF_OK);
+    cr_assert_eq(qf_ind_ema(b.close, n, 10, ema10, &err), QF_OK);
+    cr_assert_eq(qf_ind_ema(b.close, n, 30, ema30, &err), QF_OK);
+    cr_assert_eq(qf_ind_rsi(b.close, n, 14, rsi, &err), QF_OK);
+    cr_assert_eq(qf_ind_atr(b.high, b.low, b.close, n, 14, atr, &err), QF_OK);
+    const double *c = b.close, *v = b.volume;
+#define FEAT(f, i) F[(size_t)(f)*n + (i)]
+#define NEAR(a, want, tol)                                                                         \
+    cr_assert(fabsl((long double)(a) - (want)) <= (tol)*fmaxl(1.0L, fabsl(want)),                  \
+              #a " at %zu: %.17g vs %.17Lg", i, (double)(a), (long double)(want))
+    for (size_t i = 30; i < n; i += 37) {
+        NEAR(FEAT(QF_F_LOG_RETURNS, i), logl((long double)c[i] / c[i - 1]), 1e-15);
+        NEAR(FEAT(QF_F_MOMENTUM_4, i), (long double)c[i] / c[i - 4] - 1, 1e-15);
+        NEAR(FEAT(QF_F_MOMENTUM_12, i), (long double)c[i] / c[i - 12] - 1, 1e-15);
+        NEAR(FEAT(QF_F_EMA_RATIO, i), (long double)ema10[i] / ema30[i] - 1, 1e-15);
+        cr_assert(same(FEAT(QF_F_RSI, i), rsi[i]) && same(FEAT(QF_F_ATR, i), atr[i]));
+        long double pv = 0, vs = 0, m = 0, s2 = 0, lm = 0, ls2 = 0;
+        for (size_t j = i - 23; j <= i; j++) {
+            pv += (long double)c[j] * v[j];
+            vs += v[j];
+            lm += logl((long double)c[j] / c[j - 1]);
+        }
+        NEAR(FEAT(QF_F_VWAP_DEVIATION, i), (c[i] - pv / vs) / (pv / vs), 1e-12);
+        NEAR(FEAT(QF_F_VOLUME_RATIO, i), v[i] / (vs / 24) - 1, 1e-12);
+        lm /= 24;
+        for (size_t j = i - 23; j <= i; j++) {
+            long double d = logl((long double)c[j] / c[j - 1]) - lm;
+            ls2 += d * d;
+        }
+        NEAR(FEAT(QF_F_REALIZED_VOL, i), sqrtl(ls2 / 23) * sqrtl(2190), 1e-12);
+        for (size_t j = i - 19; j <= i; j++)
+            m += c[j];
+        m /= 20;
+        for (size_t j = i - 19; j <= i; j++)
+            s2 += (c[j] - m) * (c[j] - m);
+        long double sd = sqrtl(s2 / 20);
+        NEAR(FEAT(QF_F_BB_PCT_B, i), (c[i] - (m - 2 * sd)) / (4 * sd), 1e-10);
+    }
+#undef FEAT
+#undef NEAR
+    free(F);
+    free(ema10);
+    free(ema30);
+    free(rsi);
+    free(atr);
+    qf_bars_cleanup(&b);
+}
+
+Test(featureset, registry_and_params)
+{
+    const qf_feature_set_info *fs = qf_feature_set_find("technical");
+    cr_assert_not_null(fs);
+    cr_expect_eq(fs->version, 1);
+    cr_expect_eq(fs->n_features, 10);
+    cr_expect_str_eq(fs->feature_names[0], "log_returns");
+    cr_expect_str_eq(fs->feature_names[9], "volume_ratio");
+    cr_expect_null(qf_feature_set_find("nope"));
+    qf_feature_params p = qf_feature_params_default();
+    p.bb_period = 1;
+    qf_err err = {0};
+    cr_expect_eq(qf_feature_params_check(&p, &err), QF_EINVAL);
+    cr_expect_str_eq(err.msg, "features: bb_period must be in [2, 100000] bars, got 1");
+    p = qf_feature_params_default();
+    p.bars_per_year = 0;
+    cr_expect_eq(qf_features_start(&p), -1);
+    qf_bars empty;
+    qf_bars_init(&empty);
+    cr_expect_eq(qf_features_compute(&empty, &p, NULL, &err), QF_EINVAL);
+}
+
+Test(normalize, hand_cases)
+{
+    const double x[] = {1, 2, 3, 4, 10};
+    double z[5];
+    cr_assert_eq(qf_zscore_rolling(x, 5, 3, 1, z, NULL), QF_OK);
+    cr_expect(isnan(z[0]) && isnan(z[1]) && isnan(z[2]));
+    cr_expect(fabs(z[3] - 2.0) < 1e-12, "window {1,2,3}: mean 2, sd 1, got %g", z[3]);
+    cr_expect(fabs(z[4] - 7.0) < 1e-12, "window {2,3,4}: mean 3, sd 1, got %g", z[4]);
+    cr_assert_eq(qf_zscore_rolling(x, 5, 3, 0, z, NULL), QF_OK); /* shift 0 includes x_t */
+    cr_expect(fabs(z[2] - 1.0) < 1e-12 && fabs(z[3] - 1.0) < 1e-12);
+    const double flat[] = {5, 5, 5, 6};
+    cr_assert_eq(qf_zscore_rolling(flat, 4, 3, 1, z, NULL), QF_OK);
+    cr_expect(fabs(z[3] - 1e10) < 1, "sd clipped at 1e-10, got %g", z[3]);
+    const double gap[] = {1, 2, NAN, 3, 4, 5, 6};
+    cr_assert_eq(qf_zscore_rolling(gap, 7, 2, 1, z, NULL), QF_OK);
+    cr_expect(isnan(z[3]) && isnan(z[4]), "a NaN in the window makes z NaN");
+    cr_expect(fabs(z[5] - (5 - 3.5) / sqrt(0.5)) < 1e-12, "window {3,4} after the gap: %g", z[5]);
+    qf_err err = {0};
+    cr_expect_eq(qf_zscore_rolling(x, 5, 1, 1, z, &err), QF_EINVAL);
+    cr_expect_str_eq(err.msg, "normalization: window must be in [2, 100000], got 1");
+    cr_expect_eq(qf_zscore_rolling(x, 5, 3, -1, z, &err), QF_EINVAL);
+}
