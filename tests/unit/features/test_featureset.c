@@ -231,7 +231,7 @@ Test(featureset, registry_and_params)
 Test(normalize, hand_cases)
 {
     const double x[] = {1, 2, 3, 4, 10};
-    double z[5];
+    double z[8];
     cr_assert_eq(qf_zscore_rolling(x, 5, 3, 1, z, NULL), QF_OK);
     cr_expect(isnan(z[0]) && isnan(z[1]) && isnan(z[2]));
     cr_expect(fabs(z[3] - 2.0) < 1e-12, "window {1,2,3}: mean 2, sd 1, got %g", z[3]);

@@ -76,7 +76,7 @@ Test(indicators, trange_atr)
 Test(indicators, stddev_bbands_pct_b)
 {
     const double x[] = {2, 4, 4, 4, 5, 5, 7, 9};
-    double a[8], b[8], c[8];
+    double a[9], b[9], c[9];
     cr_assert_eq(qf_ind_stddev(x, 8, 8, 1.0, a, NULL), QF_OK);
     expect(a, (double[]){NAN, NAN, NAN, NAN, NAN, NAN, NAN, 2}, 8, "stddev");
     cr_assert_eq(qf_ind_bbands(x, 8, 8, 2.0, 2.0, a, b, c, NULL), QF_OK);
