@@ -1,0 +1,218 @@
+/* End-to-end tests of the quantflow binary: import, data list, migrate, global
+ * options and bad input, on the bundled real candles and a temporary store. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#define QF   QF_CLI_PATH
+#define DATA QF_SOURCE_DIR "/data"
+
+static char *dir;
+static char db[600];
+
+static void setup(void)
+{
+    dir = qf_test_tmpdir();
+    cr_assert_not_null(dir);
+    snprintf(db, sizeof db, "%s/qf.db", dir);
+}
+
+static void teardown(void)
+{
+    qf_test_rmtree(dir);
+    free(dir);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown);
+
+/* Runs quantflow with the temp db; returns the exit code. */
+static int qf(const char *args, char **out, char **errout)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' --db '%s' %s", QF, db, args);
+    return qf_test_run(cmd, out, errout);
+}
+
+static json_t *data_list_json(void)
+{
+    char *out = NULL;
+    cr_assert_eq(qf("--json data list", &out, NULL), 0);
+    json_error_t jerr;
+    json_t *j = json_loads(out, 0, &jerr);
+    cr_assert_not_null(j, "not JSON: %s", out);
+    free(out);
+    return j;
+}
+
+Test(cli, import_twice_then_list)
+{
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(qf("import " DATA "/BTCUSDT-4h.csv " DATA "/SOLUSDT-4h.csv", &out, &err), 0, "%s",
+                 err);
+    cr_assert(strstr(out, "binance BTC/USDT 4h: 18370 rows read, 18370 imported (18370 new, 0 "
+                          "updated, 0 unchanged), 0 skipped, 0 duplicates, 8 gaps (16 bars "
+                          "missing)") != NULL,
+              "%s", out);
+    cr_assert(strstr(out, "gap: 7 bar(s) missing from 2018-02-08T04:00:00Z") != NULL, "%s", out);
+    cr_assert(strstr(out, "SOL/USDT 4h: 11846 rows read") != NULL, "%s", out);
+    free(out);
+    free(err);
+    cr_assert_eq(qf("import " DATA "/BTCUSDT-4h.csv", &out, NULL), 0);
+    cr_assert(strstr(out, "0 imported (0 new, 0 updated, 18370 unchanged)") != NULL, "%s", out);
+    free(out);
+
+    json_t *j = data_list_json();
+    cr_assert_eq(json_array_size(j), 2);
+    json_t *b = json_array_get(j, 0);
+    cr_assert_str_eq(json_string_value(json_object_get(b, "symbol")), "BTC/USDT");
+    cr_assert_eq(json_integer_value(json_object_get(b, "bars")), 18370);
+    cr_assert_eq(json_integer_value(json_object_get(b, "gaps")), 8);
+    cr_assert_eq(json_integer_value(json_object_get(b, "missing_bars")), 16);
+    cr_assert_str_eq(json_string_value(json_object_get(b, "first")), "2017-08-17T04:00:00Z");
+    cr_assert_str_eq(json_string_value(json_object_get(b, "last")), "2026-01-06T08:00:00Z");
+    json_decref(j);
+
+    cr_assert_eq(qf("data list", &out, NULL), 0);
+    cr_assert(strstr(out, "binance    BTC/USDT     4h   2017-08-17T04:00:00Z 2026-01-06T08:00:00Z"
+                          "    18370     8       16") != NULL,
+              "%s", out);
+    free(out);
+}
+
+Test(cli, import_json_report)
+{
+    char *out = NULL;
+    cr_assert_eq(qf("--json import " DATA "/ETHUSDT-4h.csv", &out, NULL), 0);
+    json_t *j = json_loads(out, 0, NULL);
+    cr_assert_not_null(j, "%s", out);
+    json_t *r = json_array_get(j, 0);
+    cr_assert_str_eq(json_string_value(json_object_get(r, "symbol")), "ETH/USDT");
+    cr_assert_eq(json_integer_value(json_object_get(r, "inserted")), 18370);
+    cr_assert_eq(json_integer_value(json_object_get(r, "gaps")), 8);
+    json_decref(j);
+    free(out);
+}
+
+Test(cli, bad_files_change_nothing)
+{
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(qf("import " DATA "/BTCUSDT-4h.csv", NULL, NULL), 0);
+    char path[700];
+    snprintf(path, sizeof path, "import '%s/BTCUSDT-4h.csv'", dir);
+    cr_assert_eq(qf(path, NULL, &err), 1);
+    cr_assert(strstr(err, "No such file") != NULL, "%s", err);
+    free(err);
+    snprintf(path, sizeof path, "import '%s'", dir);
+    cr_assert_eq(qf(path, NULL, &err), 1);
+    free(err);
+    char *junk = qf_test_write_file(dir, "BTCUSDT-4h.csv", "\x1f\x8b\x08\0junk", 8);
+    snprintf(path, sizeof path, "import '%s'", junk);
+    cr_assert_eq(qf(path, NULL, &err), 1);
+    cr_assert(strstr(err, "binary") != NULL, "%s", err);
+    free(err);
+    free(junk);
+    /* strict: one bad row rejects the file */
+    const char *text = "open_time,open,high,low,close,volume\n"
+                       "1767700800000,93000,93500,92900,93100,10\n"
+                       "1767715200000,93100,93000,92800,92900,5\n";
+    char *f = qf_test_write_file(dir, "BTCUSDT-4h.csv", text, strlen(text));
+    snprintf(path, sizeof path, "import --strict '%s'", f);
+    cr_assert_eq(qf(path, &out, &err), 1);
+    cr_assert(strstr(err, "BTCUSDT-4h.csv:3: high") != NULL, "%s", err);
+    free(out);
+    free(err);
+    json_t *j = data_list_json();
+    cr_assert_eq(json_integer_value(json_object_get(json_array_get(j, 0), "bars")), 18370);
+    json_decref(j);
+    /* lenient: the good row goes in, the bad one is reported with its line */
+    snprintf(path, sizeof path, "import '%s'", f);
+    cr_assert_eq(qf(path, &out, &err), 0);
+    cr_assert(strstr(err, "BTCUSDT-4h.csv:3: high") != NULL, "%s", err);
+    cr_assert(strstr(out, "1 imported (1 new") != NULL, "%s", out);
+    cr_assert(strstr(out, "1 skipped") != NULL, "%s", out);
+    free(out);
+    free(err);
+    free(f);
+}
+
+Test(cli, usage_errors)
+{
+    char *err = NULL;
+    cr_assert_eq(qf("frobnicate", NULL, &err), 2);
+    cr_assert(strstr(err, "unknown command 'frobnicate'") != NULL, "%s", err);
+    free(err);
+    cr_assert_eq(qf("import", NULL, &err), 2);
+    free(err);
+    cr_assert_eq(qf("import --batch -5 x.csv", NULL, &err), 2);
+    free(err);
+    cr_assert_eq(qf("--log-format xml data list", NULL, &err), 2);
+    cr_assert(strstr(err, "unknown log format 'xml'") != NULL, "%s", err);
+    free(err);
+    cr_assert_eq(qf("data list --help", NULL, NULL), 2);
+    char *out = NULL;
+    cr_assert_eq(qf("import --help", &out, NULL), 0);
+    cr_assert(strstr(out, "--strict") != NULL);
+    free(out);
+}
+
+Test(cli, config_override_validated)
+{
+    char *err = NULL;
+    cr_assert_eq(qf("--set risk.max_position_pct=1.5 data list", NULL, &err), 1);
+    cr_assert(strstr(err, "config: risk.max_position_pct must be in (0, 1], got 1.5") != NULL, "%s",
+              err);
+    free(err);
+    cr_assert_eq(qf("--set no.such.key=1 data list", NULL, &err), 1);
+    cr_assert(strstr(err, "no.such.key") != NULL, "%s", err);
+    free(err);
+}
+
+Test(cli, migrate_and_newer_schema_refused)
+{
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(qf("migrate", &out, NULL), 0);
+    cr_assert(strstr(out, "migrated from version 0 to") != NULL, "%s", out);
+    free(out);
+    cr_assert_eq(qf("migrate", &out, NULL), 0);
+    cr_assert(strstr(out, "nothing to migrate") != NULL, "%s", out);
+    free(out);
+    char cmd[800];
+    snprintf(cmd, sizeof cmd,
+             "sqlite3 '%s' \"INSERT INTO schema_migrations(version, name, applied_at) "
+             "VALUES (999, 'future', '2030-01-01T00:00:00Z')\"",
+             db);
+    cr_assert_eq(qf_test_run(cmd, NULL, NULL), 0);
+    cr_assert_eq(qf("data list", NULL, &err), 1);
+    cr_assert(strstr(err, "999") != NULL, "%s", err);
+    free(err);
+}
+
+Test(cli, db_from_environment)
+{
+    char cmd[1200], *out = NULL;
+    snprintf(cmd, sizeof cmd, "QUANTFLOW_DB='%s/env.db' '%s' import %s/SOLUSDT-4h.csv", dir, QF,
+             DATA);
+    cr_assert_eq(qf_test_run(cmd, NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd, "QUANTFLOW_DB='%s/env.db' '%s' data list", dir, QF);
+    cr_assert_eq(qf_test_run(cmd, &out, NULL), 0);
+    cr_assert(strstr(out, "SOL/USDT") != NULL, "%s", out);
+    free(out);
+}
+
+Test(cli, make_run_script_imports_once)
+{
+    char cmd[1200], *out = NULL;
+    snprintf(cmd, sizeof cmd, "QUANTFLOW_DB='%s' bash '%s/scripts/run.sh' '%s'", db, QF_SOURCE_DIR,
+             QF);
+    cr_assert_eq(qf_test_run(cmd, &out, NULL), 0);
+    cr_assert(strstr(out, "ETH/USDT 4h: 18370 rows read, 18370 imported") != NULL, "%s", out);
+    cr_assert(strstr(out, "SOL/USDT     4h") != NULL, "%s", out);
+    free(out);
+    cr_assert_eq(qf_test_run(cmd, &out, NULL), 0);
+    cr_assert(strstr(out, "already stored, skipped") != NULL, "%s", out);
+    free(out);
+}
