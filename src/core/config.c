@@ -204,7 +204,8 @@ static qf_rc apply_tree(qf_config *cfg, const qf_ynode *root, const char *path, 
     return rc;
 }
 
-qf_rc qf_cfg_load_text(qf_config *cfg, const char *text, size_t len, const char *src, qf_err *err)
+qf_rc qf_cfg_load_text(qf_config *cfg, const char *text, size_t len, const char *src, int quiet,
+                       qf_err *err)
 {
     if (src == NULL)
         src = "<string>";
@@ -218,7 +219,7 @@ qf_rc qf_cfg_load_text(qf_config *cfg, const char *text, size_t len, const char 
     if (rc != QF_OK)
         return rc;
     if (root != NULL)
-        rc = apply_tree(cfg, root, "", src, 1, err);
+        rc = apply_tree(cfg, root, "", src, quiet ? 2 : 1, err);
     qf_cfg_yaml_free(root);
     return rc;
 }
@@ -226,7 +227,7 @@ qf_rc qf_cfg_load_text(qf_config *cfg, const char *text, size_t len, const char 
 qf_rc qf_config_load_string(qf_config *cfg, const char *text, size_t len, const char *source_name,
                             qf_err *err)
 {
-    return qf_cfg_load_text(cfg, text, len, source_name, err);
+    return qf_cfg_load_text(cfg, text, len, source_name, 0, err);
 }
 
 qf_rc qf_config_load_file(qf_config *cfg, const char *path, qf_err *err)
@@ -238,7 +239,7 @@ qf_rc qf_config_load_file(qf_config *cfg, const char *path, qf_err *err)
     qf_rc rc = qf_cfg_read_file(path, &text, &len, err);
     if (rc != QF_OK)
         return rc;
-    rc = qf_cfg_load_text(cfg, text, len, path, err);
+    rc = qf_cfg_load_text(cfg, text, len, path, 0, err);
     free(text);
     return rc;
 }

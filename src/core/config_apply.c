@@ -119,8 +119,9 @@ static qf_rc apply_map(qf_cfg_load *ld, const qf_ynode *map, const char *path, q
         } else if (ok && qf_cfg_is_section(child, clen)) {
             rc = qf_cfg_apply(ld, val, child, err);
         } else if (plen == 0 && ld->warn_unknown_top) {
-            qf_log_warn("config: unknown section '%.64s' ignored (%s:%d)", key->text,
-                        ld->src != NULL ? ld->src : "<string>", key->line);
+            if (ld->warn_unknown_top == 1)
+                qf_log_warn("config: unknown section '%.64s' ignored (%s:%d)", key->text,
+                            ld->src != NULL ? ld->src : "<string>", key->line);
         } else {
             rc = qf_cfg_fail(err, QF_ECONFIG, ld->src, key->line, "unknown key %s%s%.64s", path,
                              plen > 0 ? "." : "", key->text);

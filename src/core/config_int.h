@@ -166,7 +166,8 @@ typedef struct qf_cfg_load {
     qf_config *cfg;             /* the copy being filled */
     const char *src;            /* file name or "--set" for messages */
     int lines[QF_CFG_KEYS_MAX]; /* line each key was set on (0 = not set here) */
-    int warn_unknown_top;       /* unknown top-level sections: warn (1) or error (0) */
+    int warn_unknown_top;       /* unknown top-level sections: warn (1), error (0),
+                                   ignore silently (2, re-reading a file we saved) */
     int redis_set;              /* redis.url was given (logged: it is unused) */
 } qf_cfg_load;
 
@@ -179,8 +180,9 @@ qf_rc qf_cfg_apply(qf_cfg_load *ld, const qf_ynode *node, const char *path, qf_e
 qf_rc qf_cfg_validate(const qf_config *cfg, const int *lines, const char *src, qf_err *err);
 
 /* Loads text (len bytes) over cfg with copy-then-commit; the shared path of
- * load_file/load_string. */
-qf_rc qf_cfg_load_text(qf_config *cfg, const char *text, size_t len, const char *src, qf_err *err);
+ * load_file/load_string. quiet: unknown top-level sections are not logged. */
+qf_rc qf_cfg_load_text(qf_config *cfg, const char *text, size_t len, const char *src, int quiet,
+                       qf_err *err);
 /* Reads a whole config file (at most QF_CONFIG_FILE_MAX bytes) into a malloc'd,
  * NUL-terminated buffer. QF_EIO (missing, directory, unreadable, too large). */
 qf_rc qf_cfg_read_file(const char *path, char **out_text, size_t *out_len, qf_err *err);
@@ -200,6 +202,9 @@ void qf_cfg_write_value(FILE *out, const qf_config *cfg, const qf_cfg_key *k, in
  * written as their default text (placeholders kept). */
 void qf_cfg_write_block(FILE *out, const qf_config *cfg, const qf_config *defaults,
                         const unsigned char *want, size_t skip, int indent, int step, int flags);
+/* Writes list key k as block sequence items ("- a", "- b"), the first at the
+ * current position, the others on new lines col spaces deep; no final newline. */
+void qf_cfg_write_items(FILE *out, const qf_config *cfg, const qf_cfg_key *k, int col);
 /* Same as one flow mapping body ("a: 1, b: {c: 2}"), no braces. */
 void qf_cfg_write_flow(FILE *out, const qf_config *cfg, const unsigned char *want, size_t skip,
                        int flags);

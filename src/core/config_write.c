@@ -115,6 +115,23 @@ void qf_cfg_write_value(FILE *out, const qf_config *cfg, const qf_cfg_key *k, in
     fputc(']', out);
 }
 
+void qf_cfg_write_items(FILE *out, const qf_config *cfg, const qf_cfg_key *k, int col)
+{
+    char buf[40];
+    size_t n = qf_cfg_count(cfg, k);
+    for (size_t i = 0; i < n && i < k->max_n; i++) {
+        if (i > 0)
+            fprintf(out, "\n%*s", col, "");
+        fputs("- ", out);
+        if (k->type == QF_CT_STRLIST) {
+            write_string(out, str_at(cfg, k, i));
+        } else {
+            qf_cfg_format_double(((const double *)qf_cfg_cfield(cfg, k))[i], buf, sizeof buf);
+            fputs(buf, out);
+        }
+    }
+}
+
 /* ---- sections
  * ---------------------------------------------------------------------- */
 
