@@ -271,7 +271,8 @@ static int edit_order(const void *pa, const void *pb)
 
 static char *apply_edits(saver *s, size_t *out_len)
 {
-    qsort(s->edits, s->n_edits, sizeof *s->edits, edit_order);
+    if (s->n_edits > 1)
+        qsort(s->edits, s->n_edits, sizeof *s->edits, edit_order);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
