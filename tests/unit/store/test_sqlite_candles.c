@@ -251,8 +251,10 @@ Test(sqlite_candles, range_and_last_n_queries_match_the_csv)
     /* from > to, before the first bar, after the last: nothing. */
     query(st, 10, 5, 0, &got);
     cr_assert_eq(got.n, 0);
+    qf_candles_cleanup(&got);
     query(st, 0, btc.v[0].open_time - 1, 3, &got);
     cr_assert_eq(got.n, 0);
+    qf_candles_cleanup(&got);
     query(st, btc.v[btc.n - 1].open_time + 1, INT64_MAX, 0, &got);
     cr_assert_eq(got.n, 0);
     qf_candles_cleanup(&got);
