@@ -84,7 +84,7 @@ static void realized_vol(const double *lr, size_t n, size_t w, double annual, do
     ind_fill_nan(out, 0, w < n ? w : n);
     if (n <= w)
         return;
-    ind_win win;
+    ind_win win = {0.0, 0.0, 0.0};
     for (size_t i = w; i < n; i++) {
         if (IND_WIN_REANCHOR(i, w, w))
             ind_win_anchor(&win, lr + i + 1 - w, w);

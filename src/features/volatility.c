@@ -79,7 +79,7 @@ qf_rc qf_ind_atr(const double *high, const double *low, const double *close, siz
 /* Population standard deviation of every full window into sigma[p-1 ..]. */
 static void rolling_sigma(const double *x, size_t n, size_t p, double *sigma)
 {
-    ind_win w;
+    ind_win w = {0.0, 0.0, 0.0};
     for (size_t i = p - 1; i < n; i++) {
         if (IND_WIN_REANCHOR(i, p - 1, p))
             ind_win_anchor(&w, x + i + 1 - p, p);
@@ -126,7 +126,7 @@ qf_rc qf_ind_bbands(const double *x, size_t n, int period, double k_up, double k
     double sum = 0.0;
     for (size_t i = 0; i + 1 < p; i++)
         sum += x[i];
-    ind_win w;
+    ind_win w = {0.0, 0.0, 0.0};
     for (size_t i = p - 1; i < n; i++) {
         if (IND_WIN_REANCHOR(i, p - 1, p))
             ind_win_anchor(&w, x + i + 1 - p, p);
