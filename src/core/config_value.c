@@ -442,7 +442,9 @@ static qf_rc check_string(const qf_config *cfg, const qf_cfg_key *k, long idx,
     const char *nul = memchr(s, '\0', k->size);
     if (nul == NULL)
         return key_fail(k, idx, "is too long (not NUL-terminated)", NULL, w, err);
-    char tmp[QF_CONFIG_PATH_MAX];
+    char tmp[QF_CONFIG_PATH_MAX]; /* no string field is larger (a test checks it) */
+    if (k->size > sizeof tmp)
+        return key_fail(k, idx, "is larger than any string field may be", NULL, w, err);
     return parse_string_into(tmp, k, idx, s, (size_t)(nul - s), w, err);
 }
 

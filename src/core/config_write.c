@@ -51,7 +51,8 @@ static void write_string(FILE *out, const char *s)
         fputs(s, out);
         return;
     }
-    int tab = strchr(s, '\t') != NULL;
+    /* Double quotes for tabs, and for "''": libfyaml 0.7.12 misreads ''''. */
+    int tab = strchr(s, '\t') != NULL || strstr(s, "''") != NULL;
     char q = tab ? '"' : '\'';
     fputc(q, out);
     for (const char *p = s; *p != '\0'; p++) {

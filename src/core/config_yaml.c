@@ -128,6 +128,32 @@ static qf_rc attach(builder *b, qf_ynode *n, qf_err *err)
     return QF_OK;
 }
 
+/* libfyaml 0.7.12 decodes '''' inside a single-quoted scalar as three quotes
+ * and drops the scalar's last character. A one-line single-quoted scalar is
+ * easy to decode from its span ('' is ', nothing else is special), so we do. */
+static void redecode_single(const builder *b, qf_ynode *n)
+{
+    if (n->end < n->start + 2 || b->text[n->start] != '\'' || b->text[n->end - 1] != '\'')
+        return;
+    const char *raw = b->text + n->start + 1;
+    size_t len = n->end - n->start - 2;
+    if (memchr(raw, '\n', len) != NULL || memchr(raw, '\r', len) != NULL)
+        return;
+    char *t = malloc(len + 1);
+    if (t == NULL)
+        return; /* keep libfyaml's text */
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        t[o++] = raw[i];
+        if (raw[i] == '\'' && i + 1 < len && raw[i + 1] == '\'')
+            i++;
+    }
+    t[o] = '\0';
+    free(n->text);
+    n->text = t;
+    n->len = o;
+}
+
 static qf_rc on_scalar(builder *b, struct fy_event *e, qf_err *err)
 {
     if (e->scalar.tag != NULL) {
@@ -164,6 +190,8 @@ static qf_rc on_scalar(builder *b, struct fy_event *e, qf_err *err)
             if (n->end < b->len && b->text[n->end] == q)
                 n->end++;
         }
+        if (n->style == FYSS_SINGLE_QUOTED)
+            redecode_single(b, n);
     }
     n->is_null = n->style == FYSS_PLAIN &&
                  (len == 0 || (len == 1 && t[0] == '~') ||

@@ -153,6 +153,9 @@ Test(config, default_yaml_names_every_key)
     cr_assert_eq(qf_cfg_yaml_parse(text, len, "default.yaml", &root, &err), QF_OK, "%s", err.msg);
     for (size_t i = 0; i < qf_cfg_n_keys; i++) {
         const char *path = qf_cfg_keys[i].path;
+        if (qf_cfg_keys[i].type == QF_CT_STRING || qf_cfg_keys[i].type == QF_CT_ENUM ||
+            qf_cfg_keys[i].type == QF_CT_STRLIST)
+            cr_expect_leq(qf_cfg_keys[i].size, QF_CONFIG_PATH_MAX, "%s", path);
         const qf_ynode *n = root;
         for (size_t d = 0; n != NULL && d < qf_cfg_depth(path); d++) {
             size_t sl;
@@ -273,6 +276,16 @@ Test(config, scalar_forms)
     cr_expect_str_eq(cfg.model.type, "xgboost");
     cr_expect_eq(cfg.model.max_depth, -1);
     cr_expect_eq(cfg.model.learning_rate, 0.1);
+}
+
+Test(config, single_quoted_escapes)
+{
+    /* libfyaml 0.7.12 alone reads 'a''''b' as "a'''" and drops the 'b'. */
+    qf_config cfg;
+    qf_config_init(&cfg);
+    load_ok(&cfg, "api:\n  version: 'a''''b'\nserver:\n  bind: 'it''s'\n");
+    cr_expect_str_eq(cfg.api.version, "a''b");
+    cr_expect_str_eq(cfg.server.bind, "it's");
 }
 
 Test(config, comments_only_is_no_overrides)
@@ -705,6 +718,7 @@ Test(config, yaml_output_reads_back)
     set_ok(&cfg, "api.version='1.0'");
     set_ok(&cfg, "database.user=\"it's $${HOME} \\t# x\"");
     set_ok(&cfg, "database.name='-dash: [x]'");
+    set_ok(&cfg, "server.bind=\"quotes '' twice\"");
     set_ok(&cfg, "features.technical.bars_per_year=2190.5");
     set_ok(&cfg, "risk.min_trade_usd=1e-7");
     set_ok(&cfg, "universe.symbols=[BTC/USDT, '1INCH/USDT']");
