@@ -3,9 +3,8 @@
 
 const char *qf_order_status_name(qf_order_status s)
 {
-    static const char *const names[] = {"pending",          "unconfirmed", "open",
-                                        "partially_filled", "filled",      "cancelled",
-                                        "rejected",         "expired"};
+    static const char *const names[] = {"pending", "unconfirmed", "open",     "partially_filled",
+                                        "filled",  "cancelled",   "rejected", "expired"};
     if ((int)s < 0 || (unsigned)s >= sizeof names / sizeof names[0])
         return "unknown";
     return names[s];

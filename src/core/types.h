@@ -101,9 +101,9 @@ typedef enum { QF_DIR_SHORT = -1, QF_DIR_FLAT = 0, QF_DIR_LONG = 1 } qf_directio
 /* The fused decision for one symbol at one bar close. */
 typedef struct qf_signal {
     char symbol[QF_SYMBOL_MAX];
-    int64_t bar_time;  /* open_time of the bar whose close produced it */
+    int64_t bar_time; /* open_time of the bar whose close produced it */
     qf_regime regime;
-    double technical;  /* component scores in [-1, 1] */
+    double technical; /* component scores in [-1, 1] */
     double ml;
     double sentiment;
     double confidence; /* [0, 1] */

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FIELD_MAX 64
+#define FIELD_MAX    64
 #define US_THRESHOLD INT64_C(100000000000000) /* 1e14: ms that far out is year 5138 */
 
 static const struct {
@@ -42,8 +42,9 @@ static const struct {
 };
 
 static const char *const col_labels[] = {
-    "ignored",      "open_time", "open",   "high",           "low",           "close",
-    "volume",       "close_time", "quote_volume", "trades", "taker_buy_base", "taker_buy_quote"};
+    "ignored",      "open_time", "open",           "high",
+    "low",          "close",     "volume",         "close_time",
+    "quote_volume", "trades",    "taker_buy_base", "taker_buy_quote"};
 
 /* Splits line into at most max fields; returns the count (max + 1 if more). */
 static size_t split(const char *line, size_t len, const char **starts, size_t *lens, size_t max)
@@ -118,18 +119,25 @@ qf_rc qf_kline_csv_layout(const char *line, size_t len, qf_kline_layout *out_lay
     len = trim_cr(line, len);
     size_t n = split(line, len, f, fl, QF_KLINE_MAX_COLS);
     if (n > QF_KLINE_MAX_COLS)
-        return qf_err_set(err, QF_EPARSE, "first line has more than %d columns",
-                          QF_KLINE_MAX_COLS);
+        return qf_err_set(err, QF_EPARSE, "first line has more than %d columns", QF_KLINE_MAX_COLS);
     memset(out_layout, 0, sizeof *out_layout);
     if (len > 0 && !is_digit(line[0]))
         return header_layout(f, fl, n, out_layout, err);
     if (n != 12)
         return qf_err_set(err, QF_EPARSE,
                           "no header and %zu columns (a headerless Binance dump has 12)", n);
-    static const qf_kline_col dump[12] = {
-        QF_KCOL_OPEN_TIME,    QF_KCOL_OPEN,   QF_KCOL_HIGH,           QF_KCOL_LOW,
-        QF_KCOL_CLOSE,        QF_KCOL_VOLUME, QF_KCOL_CLOSE_TIME,     QF_KCOL_QUOTE_VOLUME,
-        QF_KCOL_TRADES,       QF_KCOL_TAKER_BUY_BASE, QF_KCOL_TAKER_BUY_QUOTE, QF_KCOL_IGNORE};
+    static const qf_kline_col dump[12] = {QF_KCOL_OPEN_TIME,
+                                          QF_KCOL_OPEN,
+                                          QF_KCOL_HIGH,
+                                          QF_KCOL_LOW,
+                                          QF_KCOL_CLOSE,
+                                          QF_KCOL_VOLUME,
+                                          QF_KCOL_CLOSE_TIME,
+                                          QF_KCOL_QUOTE_VOLUME,
+                                          QF_KCOL_TRADES,
+                                          QF_KCOL_TAKER_BUY_BASE,
+                                          QF_KCOL_TAKER_BUY_QUOTE,
+                                          QF_KCOL_IGNORE};
     memcpy(out_layout->cols, dump, sizeof dump);
     out_layout->n_cols = 12;
     out_layout->has_header = 0;
@@ -143,8 +151,8 @@ static int field_copy(const char *s, size_t n, char *buf, int allow_frac)
         return 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        int ok = is_digit(c) || ((c == '-' || c == '+') && (i == 0 || s[i - 1] == 'e' ||
-                                                           s[i - 1] == 'E'));
+        int ok = is_digit(c) ||
+                 ((c == '-' || c == '+') && (i == 0 || s[i - 1] == 'e' || s[i - 1] == 'E'));
         ok = ok || (allow_frac && (c == '.' || c == 'e' || c == 'E'));
         if (!ok)
             return 0;
@@ -226,14 +234,33 @@ static qf_rc store_field(qf_kline_col col, const char *s, size_t n, qf_candle *c
         if (!parse_int(s, n, &c->trades) || c->trades < 0)
             break;
         return QF_OK;
-    case QF_KCOL_OPEN: dst = &c->open; break;
-    case QF_KCOL_HIGH: dst = &c->high; break;
-    case QF_KCOL_LOW: dst = &c->low; break;
-    case QF_KCOL_CLOSE: dst = &c->close; break;
-    case QF_KCOL_VOLUME: dst = &c->volume; break;
-    case QF_KCOL_QUOTE_VOLUME: dst = &c->quote_volume; optional = 1; break;
-    case QF_KCOL_TAKER_BUY_BASE: dst = &c->taker_buy_base; optional = 1; break;
-    case QF_KCOL_TAKER_BUY_QUOTE: dst = &c->taker_buy_quote; optional = 1; break;
+    case QF_KCOL_OPEN:
+        dst = &c->open;
+        break;
+    case QF_KCOL_HIGH:
+        dst = &c->high;
+        break;
+    case QF_KCOL_LOW:
+        dst = &c->low;
+        break;
+    case QF_KCOL_CLOSE:
+        dst = &c->close;
+        break;
+    case QF_KCOL_VOLUME:
+        dst = &c->volume;
+        break;
+    case QF_KCOL_QUOTE_VOLUME:
+        dst = &c->quote_volume;
+        optional = 1;
+        break;
+    case QF_KCOL_TAKER_BUY_BASE:
+        dst = &c->taker_buy_base;
+        optional = 1;
+        break;
+    case QF_KCOL_TAKER_BUY_QUOTE:
+        dst = &c->taker_buy_quote;
+        optional = 1;
+        break;
     }
     if (dst != NULL && optional && n == 0)
         return QF_OK;
@@ -262,10 +289,8 @@ qf_rc qf_kline_csv_parse_row(const char *line, size_t len, const qf_kline_layout
                           n > QF_KLINE_MAX_COLS ? "more than " : "",
                           n > QF_KLINE_MAX_COLS ? (size_t)QF_KLINE_MAX_COLS : n);
     }
-    *out_candle = (qf_candle){.quote_volume = NAN,
-                              .trades = -1,
-                              .taker_buy_base = NAN,
-                              .taker_buy_quote = NAN};
+    *out_candle = (qf_candle){
+        .quote_volume = NAN, .trades = -1, .taker_buy_base = NAN, .taker_buy_quote = NAN};
     *out_close_time = INT64_MIN;
     for (size_t i = 0; i < n; i++) {
         qf_rc rc = store_field(layout->cols[i], f[i], fl[i], out_candle, out_close_time, err);

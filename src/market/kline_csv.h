@@ -43,8 +43,8 @@ typedef enum {
 
 /* Column layout of one file. */
 typedef struct qf_kline_layout {
-    int has_header;                      /* 1 if line 1 is a header */
-    size_t n_cols;                       /* exact column count of every data row */
+    int has_header;                       /* 1 if line 1 is a header */
+    size_t n_cols;                        /* exact column count of every data row */
     qf_kline_col cols[QF_KLINE_MAX_COLS]; /* meaning of each column */
 } qf_kline_layout;
 

@@ -12,7 +12,7 @@
 
 #define DATA QF_SOURCE_DIR "/data/"
 #define HEADER                                                                                     \
-    "open_time,open,high,low,close,volume,close_time,quote_volume,trades,taker_buy_base,"         \
+    "open_time,open,high,low,close,volume,close_time,quote_volume,trades,taker_buy_base,"          \
     "taker_buy_quote\n"
 /* Real consecutive 4h bars from data/BTCUSDT-4h.csv (lines 2-4). */
 #define ROW1 "1502942400000,4261.48,4349.99,4261.32,4349.99,82.088865,1502956799999,,,,\n"
@@ -63,8 +63,7 @@ Test(import_read, bundled_btc_4h)
     qf_candles_init(&c);
     qf_import_report rep;
     qf_err err;
-    cr_assert_eq(qf_import_read(DATA "BTCUSDT-4h.csv", NULL, &c, &rep, &err), QF_OK, "%s",
-                 err.msg);
+    cr_assert_eq(qf_import_read(DATA "BTCUSDT-4h.csv", NULL, &c, &rep, &err), QF_OK, "%s", err.msg);
     cr_assert_str_eq(rep.key.exchange, "binance");
     cr_assert_str_eq(rep.key.symbol, "BTC/USDT");
     cr_assert_str_eq(rep.key.timeframe, "4h");
@@ -110,8 +109,7 @@ Test(import_read, bundled_sol_no_gaps)
     qf_candles_init(&c);
     qf_import_report rep;
     qf_err err;
-    cr_assert_eq(qf_import_read(DATA "SOLUSDT-4h.csv", NULL, &c, &rep, &err), QF_OK, "%s",
-                 err.msg);
+    cr_assert_eq(qf_import_read(DATA "SOLUSDT-4h.csv", NULL, &c, &rep, &err), QF_OK, "%s", err.msg);
     cr_assert_str_eq(rep.key.symbol, "SOL/USDT");
     cr_assert_eq(c.n, 11846);
     cr_assert_eq(rep.gaps, 0);
@@ -170,7 +168,10 @@ Test(import_read, whole_file_errors)
     cr_assert(strstr(err.msg, "empty file") != NULL, "%s", err.msg);
     cr_assert_eq(read_text("SOLUSDT-4h.csv", HEADER, 0, &c, &rep, &bad, &err), QF_EPARSE);
     cr_assert(strstr(err.msg, "no data rows") != NULL, "%s", err.msg);
-    char *junk = qf_test_write_file(dir, "BNBUSDT-4h.csv", "\x7f" "ELF\x02\x01\x01\0\0\0", 10);
+    char *junk = qf_test_write_file(dir, "BNBUSDT-4h.csv",
+                                    "\x7f"
+                                    "ELF\x02\x01\x01\0\0\0",
+                                    10);
     cr_assert_eq(qf_import_read(junk, NULL, &c, &rep, &err), QF_EPARSE);
     cr_assert(strstr(err.msg, "binary") != NULL, "%s", err.msg);
     free(junk);
@@ -192,8 +193,7 @@ Test(import_read, bad_rows_lenient_and_strict)
     qf_import_report rep;
     qf_err err;
     bad_log bad = {0};
-    cr_assert_eq(read_text("BTCUSDT-4h.csv", text, 0, &c, &rep, &bad, &err), QF_OK, "%s",
-                 err.msg);
+    cr_assert_eq(read_text("BTCUSDT-4h.csv", text, 0, &c, &rep, &bad, &err), QF_OK, "%s", err.msg);
     cr_assert_eq(rep.rows_read, 5);
     cr_assert_eq(rep.bad_rows, 3);
     cr_assert_eq(bad.n, 3);
@@ -256,8 +256,7 @@ Test(import_read, crlf_and_missing_final_newline)
     qf_import_report rep;
     qf_err err;
     bad_log bad = {0};
-    cr_assert_eq(read_text("BTCUSDT-4h.csv", text, 1, &c, &rep, &bad, &err), QF_OK, "%s",
-                 err.msg);
+    cr_assert_eq(read_text("BTCUSDT-4h.csv", text, 1, &c, &rep, &bad, &err), QF_OK, "%s", err.msg);
     cr_assert_eq(c.n, 2);
     cr_assert_eq(c.v[1].volume, 63.619882);
     qf_candles_cleanup(&c);

@@ -157,7 +157,11 @@ Test(kline_csv, column_count_and_misplaced_header)
 Test(kline_csv, bar_checks)
 {
     qf_candle ok = {.open_time = 1502942400000LL,
-                    .open = 100, .high = 110, .low = 90, .close = 105, .volume = 1};
+                    .open = 100,
+                    .high = 110,
+                    .low = 90,
+                    .close = 105,
+                    .volume = 1};
     qf_err err;
     cr_assert_eq(qf_kline_check(&ok, 1502942400000LL + H4 - 1, H4, &err), QF_OK);
     qf_candle c = ok;
@@ -183,6 +187,9 @@ Test(kline_csv, bar_checks)
     cr_assert(strstr(err.msg, "close_time") != NULL, "%s", err.msg);
     /* Zero-volume bar (2017-09-06 16:00: all prices equal) is valid. */
     qf_candle z = {.open_time = 1504713600000LL,
-                   .open = 4619.43, .high = 4619.43, .low = 4619.43, .close = 4619.43};
+                   .open = 4619.43,
+                   .high = 4619.43,
+                   .low = 4619.43,
+                   .close = 4619.43};
     cr_assert_eq(qf_kline_check(&z, INT64_MIN, H4, &err), QF_OK, "%s", err.msg);
 }
