@@ -1,9 +1,11 @@
 /*
- * cmd_config.c - `quantflow config show|check`.
+ * cmd_config.c - `quantflow config show|check|set`.
  *
  *   show            the effective configuration (defaults < file < --set) as
  *                   YAML, or JSON with --json; secrets masked
  *   check FILE...   validates each file over the built-in defaults
+ *   set KEY=VALUE.. changes the config file in place (comments and ${...}
+ *                   placeholders kept), after validating the result
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -14,11 +16,15 @@
 static int config_usage(FILE *out, int code)
 {
     fprintf(out, "usage: quantflow config show\n"
-                 "       quantflow config check FILE...\n\n"
+                 "       quantflow config check FILE...\n"
+                 "       quantflow config set KEY=VALUE...\n\n"
                  "show   prints the effective configuration (built-in defaults < --config\n"
                  "       file < --set overrides) with secrets masked; --json for JSON.\n"
                  "check  validates each FILE over the built-in defaults; exit 1 on the first\n"
-                 "       problem, naming the key, the reason and file:line.\n");
+                 "       problem, naming the key, the reason and file:line.\n"
+                 "set    writes the assignments into the config file (--config, else\n"
+                 "       $QUANTFLOW_CONFIG, else config/default.yaml), keeping comments and\n"
+                 "       ${...} placeholders; nothing is written when a value is invalid.\n");
     return code;
 }
 
@@ -78,6 +84,38 @@ static int config_check(qf_cli *cli, int argc, char **argv)
     return failed ? QF_EXIT_FAIL : QF_EXIT_OK;
 }
 
+static int config_set(qf_cli *cli, int argc, char **argv)
+{
+    if (argc < 1)
+        return config_usage(stderr, QF_EXIT_USAGE);
+    const char *path = cli->config_path != NULL ? cli->config_path : "config/default.yaml";
+    static qf_config cfg;
+    qf_err err;
+    qf_err_clear(&err);
+    /* Start from the file alone (not this run's --set overrides). */
+    qf_config_init(&cfg);
+    qf_rc rc = QF_OK;
+    FILE *probe = fopen(path, "r");
+    if (probe != NULL) {
+        fclose(probe);
+        rc = qf_config_load_file(&cfg, path, &err);
+    }
+    for (int i = 0; rc == QF_OK && i < argc; i++)
+        rc = qf_config_set(&cfg, argv[i], &err);
+    if (rc == QF_OK)
+        rc = qf_config_validate(&cfg, &err);
+    if (rc == QF_OK)
+        rc = qf_config_save(&cfg, path, &err);
+    qf_config_cleanup(&cfg);
+    if (rc != QF_OK) {
+        qf_cli_error(&err);
+        return QF_EXIT_FAIL;
+    }
+    if (!cli->json)
+        printf("%s: saved %d assignment(s)\n", path, argc);
+    return QF_EXIT_OK;
+}
+
 int qf_cmd_config(qf_cli *cli, int argc, char **argv)
 {
     if (argc < 2)
@@ -89,6 +127,8 @@ int qf_cmd_config(qf_cli *cli, int argc, char **argv)
         return config_show(cli);
     if (strcmp(sub, "check") == 0)
         return config_check(cli, argc - 2, argv + 2);
+    if (strcmp(sub, "set") == 0)
+        return config_set(cli, argc - 2, argv + 2);
     fprintf(stderr, "quantflow config: unknown subcommand '%s'\n", sub);
     return config_usage(stderr, QF_EXIT_USAGE);
 }

@@ -26,7 +26,7 @@ static const command commands[] = {
     {"import", qf_cmd_import, "import Binance kline CSV files into the store"},
     {"data", qf_cmd_data, "list stored market data (data list)"},
     {"migrate", qf_cmd_migrate, "apply pending database migrations"},
-    {"config", qf_cmd_config, "show or check the configuration (config show|check)"},
+    {"config", qf_cmd_config, "show, check or change the configuration (config show|check|set)"},
 };
 
 static void usage(FILE *out)

@@ -216,3 +216,49 @@ Test(cli, make_run_script_imports_once)
     cr_assert(strstr(out, "already stored, skipped") != NULL, "%s", out);
     free(out);
 }
+
+Test(cli, config_show_check_and_set)
+{
+    char *out = NULL, *err = NULL;
+    char path[700], args[1600];
+    size_t len = 0;
+    char *orig = qf_test_read_file(QF_SOURCE_DIR "/config/default.yaml", &len);
+    cr_assert_not_null(orig);
+    char *cfg = qf_test_write_file(dir, "c.yaml", orig, len);
+    cr_assert_not_null(cfg);
+    snprintf(path, sizeof path, "%s", cfg);
+    free(cfg);
+
+    /* set: the one value changes in place, comments stay */
+    snprintf(args, sizeof args, "--config '%s' config set risk.vol_target=0.2", path);
+    cr_assert_eq(qf(args, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    char *now = qf_test_read_file(path, &len);
+    cr_assert(strstr(now, "vol_target: 0.2 ") != NULL, "%s", now);
+    cr_assert(strstr(now, "# annualised volatility target") != NULL);
+    /* an invalid value writes nothing */
+    snprintf(args, sizeof args, "--config '%s' config set risk.max_position_pct=1.5", path);
+    cr_assert_eq(qf(args, NULL, &err), 1);
+    cr_assert(strstr(err, "risk.max_position_pct must be in (0, 1], got 1.5") != NULL, "%s", err);
+    free(err);
+    char *after = qf_test_read_file(path, &len);
+    cr_assert_str_eq(after, now, "a rejected set changed the file");
+    free(after);
+    free(now);
+
+    /* show reflects the file; check validates it */
+    snprintf(args, sizeof args, "--config '%s' --json config show", path);
+    cr_assert_eq(qf(args, &out, NULL), 0);
+    json_t *j = json_loads(out, 0, NULL);
+    cr_assert_not_null(j, "%s", out);
+    cr_assert_float_eq(json_real_value(json_object_get(json_object_get(j, "risk"), "vol_target")),
+                       0.2, 1e-12);
+    json_decref(j);
+    free(out);
+    snprintf(args, sizeof args, "config check '%s'", path);
+    cr_assert_eq(qf(args, &out, NULL), 0);
+    cr_assert(strstr(out, ": ok") != NULL);
+    free(out);
+    free(orig);
+}
