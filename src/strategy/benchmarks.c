@@ -97,10 +97,10 @@ static qf_rc ma_on_bar(void *state, const qf_strategy_ctx *ctx, double *out, qf_
 {
     (void)err;
     const ma_state *st = state;
-    size_t t = ctx->t;
     for (size_t s = 0; s < ctx->n_symbols; s++) {
         out[s] = 0.0;
-        if (t < (size_t)st->slow)
+        size_t t = ctx->bars[s].n - 1; /* this symbol's latest bar (n = 0 wraps: skipped) */
+        if (ctx->bars[s].n == 0 || t < (size_t)st->slow)
             continue;
         const double *c = ctx->bars[s].close;
         double fast = mean_of(c, t - (size_t)st->fast, t - 1);
@@ -168,11 +168,11 @@ static qf_rc mr_on_bar(void *state, const qf_strategy_ctx *ctx, double *out, qf_
 {
     (void)err;
     mr_state *st = state;
-    size_t t = ctx->t;
     size_t w = (size_t)st->lookback;
     for (size_t s = 0; s < ctx->n_symbols; s++) {
         int in = st->in_trade[s];
-        if (t >= w) {
+        size_t t = ctx->bars[s].n - 1; /* this symbol's latest bar */
+        if (ctx->bars[s].n > w) {
             const double *c = ctx->bars[s].close;
             double m = mean_of(c, t - w, t - 1);
             double ss = 0;

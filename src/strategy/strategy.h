@@ -2,8 +2,10 @@
  * strategy.h - the one strategy interface the backtest engines and the live
  * worker call on every closed bar.
  *
- * At the close of bar t the engine calls on_bar with a context whose bars
- * end at t (bars.n == t + 1 for each symbol: later bars are not reachable)
+ * At each close on the common timeline the engine calls on_bar with a
+ * context whose per-symbol bars end at that symbol's latest closed bar
+ * (bars[s].n - 1 is its index; later bars are not reachable; n = 0 before
+ * the symbol's history starts)
  * and the portfolio as it stands; the strategy writes one target position
  * per symbol, a fraction of equity in [-1, 1] (the engine clips shorts to 0
  * unless shorting is allowed). Strategies keep O(1) running state between
