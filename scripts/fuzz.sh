@@ -6,6 +6,7 @@ set -euo pipefail
 build=${1:-build-fuzz}
 seconds=${2:-30}
 root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$build" && pwd) # absolute: the targets run from a scratch directory
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
