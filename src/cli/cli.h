@@ -38,5 +38,6 @@ int qf_cmd_config(qf_cli *cli, int argc, char **argv);
 int qf_cmd_migrate(qf_cli *cli, int argc, char **argv);
 int qf_cmd_import(qf_cli *cli, int argc, char **argv);
 int qf_cmd_data(qf_cli *cli, int argc, char **argv);
+int qf_cmd_backtest(qf_cli *cli, int argc, char **argv);
 
 #endif

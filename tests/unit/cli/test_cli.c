@@ -262,3 +262,85 @@ Test(cli, config_show_check_and_set)
     free(out);
     free(orig);
 }
+
+Test(cli, backtest_prints_saves_and_writes_json)
+{
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(qf("import --quiet " DATA "/BTCUSDT-4h.csv", NULL, NULL), 0);
+    char args[1400], json[700];
+    snprintf(json, sizeof json, "%s/run.json", dir);
+    snprintf(args, sizeof args,
+             "backtest --strategy ma_crossover --symbol BTC/USDT --param fast=10 --json '%s'",
+             json);
+    cr_assert_eq(qf(args, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "Sharpe") != NULL && strstr(out, "max drawdown") != NULL, "%s", out);
+    free(out);
+    free(err);
+    json_error_t jerr;
+    json_t *doc = json_load_file(json, 0, &jerr);
+    cr_assert_not_null(doc, "%s", jerr.text);
+    json_t *m = json_object_get(doc, "metrics");
+    const char *keys[] = {
+        "final_equity", "total_return",  "cagr",         "sharpe",
+        "sortino",      "calmar",        "max_drawdown", "max_drawdown_duration_bars",
+        "hit_rate",     "profit_factor", "trades",       "turnover_annual",
+        "exposure",     "var_5",         "cvar_5",       "psr",
+        "dsr",          "capacity_usd"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        cr_expect_not_null(json_object_get(m, keys[i]), "metric %s missing", keys[i]);
+    cr_expect_eq(json_array_size(json_object_get(doc, "equity")), 18370);
+    cr_expect_gt(json_array_size(json_object_get(doc, "trades")), 10);
+    json_t *sp = json_object_get(json_object_get(doc, "parameters"), "strategy_params");
+    cr_expect_float_eq(json_real_value(json_object_get(sp, "fast")), 10.0, 1e-12);
+    json_decref(doc);
+    /* the run is recorded in the store */
+    snprintf(args, sizeof args, "sqlite3 '%s' 'SELECT strategy, symbol FROM backtest_runs'", db);
+    cr_assert_eq(qf_test_run(args, &out, NULL), 0);
+    cr_expect(strstr(out, "ma_crossover|BTC/USDT") != NULL, "%s", out);
+    free(out);
+    /* the vectorized engine: buy and hold equals the close ratio */
+    cr_assert_eq(qf("--json backtest --strategy buy_and_hold --symbol BTC/USDT --engine "
+                    "vectorized --capital 1000 --no-save",
+                    &out, NULL),
+                 0);
+    doc = json_loads(out, 0, &jerr);
+    cr_assert_not_null(doc, "%s", out);
+    double fe = json_real_value(json_object_get(json_object_get(doc, "metrics"), "final_equity"));
+    cr_expect(fe > 1000 * 20 && fe < 1000 * 23, "BTC 4300 -> 93000 less costs: %g", fe);
+    json_decref(doc);
+    free(out);
+}
+
+Test(cli, backtest_bad_input_writes_nothing)
+{
+    char *err = NULL;
+    char args[1400], json[700];
+    cr_assert_eq(qf("import --quiet " DATA "/BTCUSDT-4h.csv", NULL, NULL), 0);
+    snprintf(json, sizeof json, "%s/bad.json", dir);
+    const char *cases[][2] = {
+        {"--strategy nope --symbol BTC/USDT", "unknown strategy 'nope'"},
+        {"--strategy ma_crossover --symbol BTC/USDT --param fast=50 --param slow=20",
+         "fast (50) must be below slow (20)"},
+        {"--strategy ma_crossover --symbol BTC/USDT --param fast=-2", "fast must be"},
+        {"--strategy buy_and_hold --symbol DOGE/USDT", "no binance DOGE/USDT 4h candles"},
+        {"--strategy buy_and_hold --symbol BTC/USDT --from 2030-01-01", "no binance BTC/USDT"},
+        {"--strategy buy_and_hold --symbol BTC/USDT --from 2024-01-01 --to 2023-01-01",
+         "empty date range"},
+        {"--strategy ma_crossover --symbol BTC/USDT --param window=3", "no parameter 'window'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(args, sizeof args, "backtest %s --json '%s'", cases[i][0], json);
+        cr_expect_eq(qf(args, NULL, &err), 1, "%s", cases[i][0]);
+        cr_expect(strstr(err, cases[i][1]) != NULL, "%s: %s", cases[i][0], err);
+        free(err);
+        FILE *f = fopen(json, "r");
+        cr_expect_null(f, "a failed backtest wrote %s", json);
+        if (f != NULL)
+            fclose(f);
+    }
+    char *out = NULL;
+    snprintf(args, sizeof args, "sqlite3 '%s' 'SELECT count(*) FROM backtest_runs'", db);
+    cr_assert_eq(qf_test_run(args, &out, NULL), 0);
+    cr_expect_str_eq(out, "0\n", "no run recorded");
+    free(out);
+}
