@@ -1,0 +1,220 @@
+/*
+ * montecarlo.c - circular block bootstrap on all cores (montecarlo.h).
+ * xoshiro256** and splitmix64 are a dozen lines each and have no Debian
+ * library of their own (GSL's generators cannot be split into independent
+ * per-index streams this cheaply), so they are written here.
+ */
+#include "backtest/montecarlo.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void qf_rng_seed(qf_rng *g, uint64_t seed, uint64_t index)
+{
+    uint64_t x = seed ^ (index * 0xd1342543de82ef95ULL + 0x2545f4914f6cdd1dULL);
+    for (int i = 0; i < 4; i++)
+        g->s[i] = splitmix64(&x);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+uint64_t qf_rng_next(qf_rng *g)
+{
+    uint64_t *s = g->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+double qf_rng_uniform(qf_rng *g)
+{
+    return (double)(qf_rng_next(g) >> 11) * 0x1.0p-53;
+}
+
+/* Uniform integer in [0, n): a 53-bit uniform scaled (n far below 2^53, so
+ * the bias is below 1e-9). */
+static size_t below(qf_rng *g, size_t n)
+{
+    size_t k = (size_t)(qf_rng_uniform(g) * (double)n);
+    return k < n ? k : n - 1;
+}
+
+typedef struct job {
+    const double *r;
+    size_t n;
+    const qf_mc_config *c;
+    size_t first, last; /* simulations [first, last) */
+    double *sims;       /* n_sims x 3 */
+} job;
+
+static void simulate(const job *j, size_t i)
+{
+    qf_rng g;
+    qf_rng_seed(&g, j->c->seed, i);
+    size_t n = j->n, block = j->c->block;
+    double eq = 1.0, peak = 1.0, worst = 0.0, sum = 0.0, sumsq = 0.0;
+    size_t done = 0;
+    while (done < n) {
+        size_t start = below(&g, n);
+        size_t len = block < n - done ? block : n - done;
+        for (size_t k = 0; k < len; k++) {
+            size_t idx = start + k;
+            if (idx >= n)
+                idx -= n;
+            double x = j->r[idx];
+            sum += x;
+            sumsq += x * x;
+            eq *= 1.0 + x;
+            if (eq > peak)
+                peak = eq;
+            double dd = 1.0 - eq / peak;
+            if (dd > worst)
+                worst = dd;
+        }
+        done += len;
+    }
+    double mean = sum / (double)n;
+    double var = (sumsq - sum * mean) / (double)(n - 1);
+    double sd = var > 0 ? sqrt(var) : 0.0;
+    double *row = j->sims + 3 * i;
+    row[0] = eq - 1.0;
+    row[1] = sd > 0 ? mean / sd * sqrt(j->c->bars_per_year) : NAN;
+    row[2] = worst;
+}
+
+static void *worker(void *arg)
+{
+    const job *j = arg;
+    for (size_t i = j->first; i < j->last; i++)
+        simulate(j, i);
+    return NULL;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    if (isnan(x))
+        return isnan(y) ? 0 : 1;
+    if (isnan(y))
+        return -1;
+    return (x > y) - (x < y);
+}
+
+/* Percentile q in [0, 1] of sorted v[0 .. m-1], linear interpolation. */
+static double pct(const double *v, size_t m, double q)
+{
+    double h = q * (double)(m - 1);
+    size_t lo = (size_t)floor(h);
+    size_t hi = lo + 1 < m ? lo + 1 : lo;
+    return v[lo] + (h - (double)lo) * (v[hi] - v[lo]);
+}
+
+static void summarize(const double *sims, size_t n_sims, size_t col, double *tmp, qf_mc_dist *d)
+{
+    size_t m = 0;
+    double sum = 0;
+    for (size_t i = 0; i < n_sims; i++) {
+        double v = sims[3 * i + col];
+        if (isnan(v))
+            continue;
+        tmp[m++] = v;
+        sum += v;
+    }
+    if (m == 0) {
+        *d = (qf_mc_dist){NAN, NAN, NAN, NAN};
+        return;
+    }
+    qsort(tmp, m, sizeof *tmp, cmp);
+    *d = (qf_mc_dist){sum / (double)m, pct(tmp, m, 0.05), pct(tmp, m, 0.5), pct(tmp, m, 0.95)};
+}
+
+static qf_rc check(const double *r, size_t n, const qf_mc_config *c, qf_err *err)
+{
+    if (r == NULL || n < 2)
+        return qf_err_set(err, QF_EINVAL, "montecarlo: need at least 2 returns, got %zu", n);
+    if (c->n_sims < 1 || c->n_sims > 100000000)
+        return qf_err_set(err, QF_EINVAL, "montecarlo: simulations must be in [1, 1e8], got %zu",
+                          c->n_sims);
+    if (c->block < 1 || c->block > n)
+        return qf_err_set(err, QF_EINVAL, "montecarlo: block must be in [1, %zu] bars, got %zu", n,
+                          c->block);
+    if (!(c->bars_per_year > 0) || !isfinite(c->bars_per_year))
+        return qf_err_set(err, QF_EINVAL, "montecarlo: bars_per_year must be positive");
+    for (size_t i = 0; i < n; i++)
+        if (!(r[i] > -1.0) || !isfinite(r[i]))
+            return qf_err_set(err, QF_EINVAL, "montecarlo: return %zu is %g (must be > -1)", i,
+                              r[i]);
+    return QF_OK;
+}
+
+qf_rc qf_mc_bootstrap(const double *r, size_t n, const qf_mc_config *c, qf_mc_summary *out,
+                      double *out_sims, qf_err *err)
+{
+    qf_rc rc = check(r, n, c, err);
+    if (rc != QF_OK)
+        return rc;
+    double *sims = out_sims != NULL ? out_sims : malloc(3 * c->n_sims * sizeof *sims);
+    double *tmp = malloc(c->n_sims * sizeof *tmp);
+    if (sims == NULL || tmp == NULL) {
+        if (out_sims == NULL)
+            free(sims);
+        free(tmp);
+        return qf_err_set(err, QF_ENOMEM, "montecarlo: out of memory for %zu simulations",
+                          c->n_sims);
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = c->threads > 0 ? (size_t)c->threads : (size_t)(cores > 0 ? cores : 1);
+    if (nt > c->n_sims)
+        nt = c->n_sims;
+    if (nt > 256)
+        nt = 256;
+    job jobs[256];
+    pthread_t tid[256];
+    int created[256] = {0};
+    for (size_t t = 0; t < nt; t++) {
+        jobs[t] = (job){r, n, c, c->n_sims * t / nt, c->n_sims * (t + 1) / nt, sims};
+        /* the last share runs on this thread; a thread that cannot start
+         * has its share run here too */
+        if (t + 1 < nt && pthread_create(&tid[t], NULL, worker, &jobs[t]) == 0)
+            created[t] = 1;
+        else
+            worker(&jobs[t]);
+    }
+    for (size_t t = 0; t < nt; t++)
+        if (created[t])
+            pthread_join(tid[t], NULL);
+    qf_mc_summary s;
+    s.n_sims = c->n_sims;
+    summarize(sims, c->n_sims, 0, tmp, &s.total_return);
+    summarize(sims, c->n_sims, 1, tmp, &s.sharpe);
+    summarize(sims, c->n_sims, 2, tmp, &s.max_drawdown);
+    size_t losses = 0;
+    for (size_t i = 0; i < c->n_sims; i++)
+        losses += sims[3 * i] < 0;
+    s.prob_loss = (double)losses / (double)c->n_sims;
+    *out = s;
+    free(tmp);
+    if (out_sims == NULL)
+        free(sims);
+    return QF_OK;
+}

@@ -1,0 +1,132 @@
+/*
+ * test_montecarlo.c - the block bootstrap: identical results for any thread
+ * count, exact invariants (a block as long as the series only rotates it, so
+ * every simulation compounds to the original), constant returns, the
+ * percentile rule, real BTC returns, bad input.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backtest/montecarlo.h"
+#include "market/import.h"
+
+static double *btc_returns(size_t *n)
+{
+    qf_candles c;
+    qf_candles_init(&c);
+    qf_import_report rep;
+    cr_assert_eq(qf_import_read(QF_SOURCE_DIR "/data/BTCUSDT-4h.csv", NULL, &c, &rep, NULL), QF_OK);
+    double *r = malloc(c.n * sizeof *r);
+    for (size_t i = 1; i < c.n; i++)
+        r[i - 1] = c.v[i].close / c.v[i - 1].close - 1;
+    *n = c.n - 1;
+    qf_candles_cleanup(&c);
+    return r;
+}
+
+Test(montecarlo, same_results_whatever_the_thread_count)
+{
+    size_t n;
+    double *r = btc_returns(&n);
+    size_t sims = 257;
+    double *a = malloc(3 * sims * sizeof *a), *b = malloc(3 * sims * sizeof *b);
+    qf_mc_summary sa, sb;
+    qf_mc_config c = {sims, 24, 42, 2190, 1};
+    cr_assert_eq(qf_mc_bootstrap(r, n, &c, &sa, a, NULL), QF_OK);
+    int threads[] = {2, 3, 7, 0};
+    for (size_t k = 0; k < 4; k++) {
+        c.threads = threads[k];
+        cr_assert_eq(qf_mc_bootstrap(r, n, &c, &sb, b, NULL), QF_OK);
+        cr_assert(memcmp(a, b, 3 * sims * sizeof *a) == 0, "threads=%d differs", threads[k]);
+        cr_assert(memcmp(&sa, &sb, sizeof sa) == 0);
+    }
+    c.seed = 43;
+    cr_assert_eq(qf_mc_bootstrap(r, n, &c, &sb, b, NULL), QF_OK);
+    cr_expect(memcmp(a, b, 3 * sims * sizeof *a) != 0, "another seed, another sample");
+    /* sanity on real data: ordered percentiles, a probability */
+    cr_expect(sa.total_return.p5 < sa.total_return.p50 &&
+              sa.total_return.p50 < sa.total_return.p95);
+    cr_expect(sa.max_drawdown.p5 > 0 && sa.max_drawdown.p95 < 1);
+    cr_expect(sa.prob_loss >= 0 && sa.prob_loss <= 1);
+    free(a);
+    free(b);
+    free(r);
+}
+
+Test(montecarlo, full_length_block_is_a_rotation)
+{
+    size_t n;
+    double *r = btc_returns(&n);
+    n = 2000;
+    long double prod = 1, sum = 0, sumsq = 0;
+    for (size_t i = 0; i < n; i++) {
+        prod *= 1 + (long double)r[i];
+        sum += r[i];
+        sumsq += (long double)r[i] * r[i];
+    }
+    long double mean = sum / n;
+    double sharpe = (double)(mean / sqrtl((sumsq - sum * mean) / (n - 1)) * sqrtl(2190));
+    size_t sims = 64;
+    double *s = malloc(3 * sims * sizeof *s);
+    qf_mc_summary sum_out;
+    qf_mc_config c = {sims, n, 7, 2190, 0};
+    cr_assert_eq(qf_mc_bootstrap(r, n, &c, &sum_out, s, NULL), QF_OK);
+    for (size_t i = 0; i < sims; i++) {
+        cr_expect(fabs(s[3 * i] - (double)(prod - 1)) < 1e-9 * fabs((double)prod),
+                  "sim %zu: %.17g vs %.17Lg", i, s[3 * i], prod - 1);
+        cr_expect(fabs(s[3 * i + 1] - sharpe) < 1e-9, "sim %zu sharpe", i);
+    }
+    free(s);
+    free(r);
+}
+
+Test(montecarlo, constant_returns_and_percentiles)
+{
+    double r[100];
+    for (int i = 0; i < 100; i++)
+        r[i] = 0.01;
+    qf_mc_summary s;
+    qf_mc_config c = {10, 5, 1, 2190, 2};
+    cr_assert_eq(qf_mc_bootstrap(r, 100, &c, &s, NULL, NULL), QF_OK);
+    cr_expect(fabs(s.total_return.p50 - (pow(1.01, 100) - 1)) < 1e-9);
+    cr_expect_eq(s.max_drawdown.p95, 0.0);
+    cr_expect_eq(s.prob_loss, 0.0);
+    cr_expect(isnan(s.sharpe.mean), "zero deviation: Sharpe undefined");
+    /* percentiles interpolate like numpy: sims of alternating returns */
+    double alt[4] = {0.1, -0.1, 0.2, -0.2};
+    double sims[3 * 5];
+    qf_mc_config c2 = {5, 1, 3, 4, 1};
+    cr_assert_eq(qf_mc_bootstrap(alt, 4, &c2, &s, sims, NULL), QF_OK);
+    double v[5];
+    for (int i = 0; i < 5; i++)
+        v[i] = sims[3 * i];
+    for (int i = 0; i < 5; i++)
+        for (int j = i + 1; j < 5; j++)
+            if (v[j] < v[i]) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+            }
+    cr_expect(fabs(s.total_return.p50 - v[2]) < 1e-15);
+    cr_expect(fabs(s.total_return.p5 - (v[0] + 0.2 * (v[1] - v[0]))) < 1e-15);
+    cr_expect(fabs(s.total_return.p95 - (v[3] + 0.8 * (v[4] - v[3]))) < 1e-15);
+}
+
+Test(montecarlo, bad_input)
+{
+    double r[3] = {0.1, -1.5, 0.2};
+    qf_mc_summary s;
+    qf_err err = {0};
+    qf_mc_config c = {10, 2, 1, 2190, 1};
+    cr_expect_eq(qf_mc_bootstrap(r, 3, &c, &s, NULL, &err), QF_EINVAL);
+    cr_expect_str_eq(err.msg, "montecarlo: return 1 is -1.5 (must be > -1)");
+    r[1] = 0;
+    c.block = 4;
+    cr_expect_eq(qf_mc_bootstrap(r, 3, &c, &s, NULL, &err), QF_EINVAL);
+    cr_expect_str_eq(err.msg, "montecarlo: block must be in [1, 3] bars, got 4");
+    c.block = 1;
+    c.n_sims = 0;
+    cr_expect_eq(qf_mc_bootstrap(r, 3, &c, &s, NULL, &err), QF_EINVAL);
+}
