@@ -12,6 +12,7 @@
 
 #include "backtest/engine.h"
 #include "backtest/metrics.h"
+#include "backtest/montecarlo.h"
 #include "backtest/vector.h"
 #include "cli/cli.h"
 #include "core/time.h"
@@ -31,25 +32,33 @@ typedef struct bt_opts {
     int trials;
     int save;
     qf_strategy_params params;
+    size_t sims, block; /* montecarlo */
+    uint64_t seed;
+    int threads;
 } bt_opts;
 
 static int bt_usage(FILE *out, int code)
 {
-    fprintf(out, "usage: quantflow backtest --strategy NAME --symbol S[,S...] [options]\n\n"
-                 "Runs a strategy over the stored candles and prints its metrics.\n\n"
-                 "options:\n"
-                 "  --strategy NAME      buy_and_hold, ma_crossover, mean_reversion\n"
-                 "  --symbol S[,S...]    BASE/QUOTE symbols (several share one portfolio)\n"
-                 "  --param NAME=VALUE   strategy parameter (repeatable), e.g. fast=20\n"
-                 "  --from, --to TIME    ISO 8601 bounds on the bars' open time (default: all)\n"
-                 "  --engine E           event (default) or vectorized (one symbol)\n"
-                 "  --capital USD        starting equity (default portfolio.initial_equity)\n"
-                 "  --exchange NAME      default binance;  --timeframe TF: universe.timeframe\n"
-                 "  --trials N           strategies tried, for the deflated Sharpe (default 1)\n"
-                 "  --json FILE          write parameters, metrics, equity and trades as JSON\n"
-                 "  --no-save            do not record the run in backtest_runs\n"
-                 "Fill model, costs and shorting come from the backtest, execution and\n"
-                 "exchanges sections of the configuration.\n");
+    fprintf(out,
+            "usage: quantflow backtest --strategy NAME --symbol S[,S...] [options]\n\n"
+            "Runs a strategy over the stored candles and prints its metrics.\n\n"
+            "options:\n"
+            "  --strategy NAME      buy_and_hold, ma_crossover, mean_reversion\n"
+            "  --symbol S[,S...]    BASE/QUOTE symbols (several share one portfolio)\n"
+            "  --param NAME=VALUE   strategy parameter (repeatable), e.g. fast=20\n"
+            "  --from, --to TIME    ISO 8601 bounds on the bars' open time (default: all)\n"
+            "  --engine E           event (default) or vectorized (one symbol)\n"
+            "  --capital USD        starting equity (default portfolio.initial_equity)\n"
+            "  --exchange NAME      default binance;  --timeframe TF: universe.timeframe\n"
+            "  --trials N           strategies tried, for the deflated Sharpe (default 1)\n"
+            "  --json FILE          write parameters, metrics, equity and trades as JSON\n"
+            "  --no-save            do not record the run in backtest_runs\n"
+            "montecarlo only:\n"
+            "  --sims N             bootstrap simulations (default 1000)\n"
+            "  --block N            bars per block (default 24)\n"
+            "  --seed N             random seed (default 42); --threads N (default: all cores)\n"
+            "Fill model, costs and shorting come from the backtest, execution and\n"
+            "exchanges sections of the configuration.\n");
     return code;
 }
 
@@ -84,6 +93,10 @@ static int parse_opts(qf_cli *cli, int argc, char **argv, bt_opts *o, qf_err *er
                                          {"trials", required_argument, NULL, 'n'},
                                          {"json", required_argument, NULL, 'j'},
                                          {"no-save", no_argument, NULL, 'S'},
+                                         {"sims", required_argument, NULL, 'M'},
+                                         {"block", required_argument, NULL, 'B'},
+                                         {"seed", required_argument, NULL, 'D'},
+                                         {"threads", required_argument, NULL, 'P'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
@@ -94,6 +107,9 @@ static int parse_opts(qf_cli *cli, int argc, char **argv, bt_opts *o, qf_err *er
     o->capital = cli->cfg.portfolio.initial_equity;
     o->trials = 1;
     o->save = 1;
+    o->sims = 1000;
+    o->block = 24;
+    o->seed = 42;
     qf_strategy_params_init(&o->params);
     int c;
     qf_rc rc = QF_OK;
@@ -129,6 +145,24 @@ static int parse_opts(qf_cli *cli, int argc, char **argv, bt_opts *o, qf_err *er
                 rc = qf_err_set(err, QF_EINVAL, "--trials must be a whole number >= 1, got '%s'",
                                 optarg);
             o->trials = (int)v;
+        } else if (c == 'M' || c == 'B' || c == 'D' || c == 'P') {
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*end != '\0' || optarg[0] == '-' || optarg[0] == '\0' ||
+                (c != 'D' && (v < 1 || v > 100000000)))
+                rc = qf_err_set(err, QF_EINVAL, "--%s must be a whole number%s, got '%s'",
+                                c == 'M'   ? "sims"
+                                : c == 'B' ? "block"
+                                : c == 'D' ? "seed"
+                                           : "threads",
+                                c == 'D' ? "" : " >= 1", optarg);
+            else if (c == 'M')
+                o->sims = (size_t)v;
+            else if (c == 'B')
+                o->block = (size_t)v;
+            else if (c == 'D')
+                o->seed = (uint64_t)v;
+            else
+                o->threads = v > 256 ? 256 : (int)v;
         } else if (c == 'j')
             o->json_path = optarg;
         else if (c == 'S')
@@ -422,7 +456,73 @@ static qf_rc finish(qf_cli *cli, const bt_opts *o, const qf_strategy_def *def,
     return rc;
 }
 
-int qf_cmd_backtest(qf_cli *cli, int argc, char **argv)
+static json_t *dist_json(const qf_mc_dist *d)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "mean", num(d->mean));
+    json_object_set_new(o, "p5", num(d->p5));
+    json_object_set_new(o, "p50", num(d->p50));
+    json_object_set_new(o, "p95", num(d->p95));
+    return o;
+}
+
+/* Bootstraps the run's bar returns and reports the distributions. */
+static qf_rc finish_montecarlo(qf_cli *cli, const bt_opts *o, const qf_backtest_result *r,
+                               qf_err *err)
+{
+    if (r->n < 3)
+        return qf_err_set(err, QF_EINVAL, "montecarlo: too few bars (%zu)", r->n);
+    double *ret = malloc((r->n - 1) * sizeof *ret);
+    if (ret == NULL)
+        return qf_err_set(err, QF_ENOMEM, "montecarlo: out of memory");
+    for (size_t k = 1; k < r->n; k++)
+        ret[k - 1] = r->equity[k] / r->equity[k - 1] - 1.0;
+    qf_timeframe tf;
+    qf_rc rc = qf_timeframe_parse(o->timeframe, &tf, err);
+    double bpy = strcmp(o->timeframe, cli->cfg.universe.timeframe) == 0
+                     ? cli->cfg.features.technical.bars_per_year
+                     : tf.bars_per_year;
+    qf_mc_config mc = {o->sims, o->block < r->n - 1 ? o->block : r->n - 1, o->seed, bpy,
+                       o->threads};
+    qf_mc_summary s;
+    if (rc == QF_OK)
+        rc = qf_mc_bootstrap(ret, r->n - 1, &mc, &s, NULL, err);
+    free(ret);
+    if (rc != QF_OK)
+        return rc;
+    json_t *doc = json_object();
+    json_object_set_new(doc, "strategy", json_string(o->strategy));
+    json_object_set_new(doc, "simulations", json_integer((json_int_t)s.n_sims));
+    json_object_set_new(doc, "block", json_integer((json_int_t)mc.block));
+    json_object_set_new(doc, "seed", json_integer((json_int_t)o->seed));
+    json_object_set_new(doc, "sharpe", dist_json(&s.sharpe));
+    json_object_set_new(doc, "total_return", dist_json(&s.total_return));
+    json_object_set_new(doc, "max_drawdown", dist_json(&s.max_drawdown));
+    json_object_set_new(doc, "prob_loss", json_real(s.prob_loss));
+    if (o->json_path != NULL)
+        rc = write_json_file(o->json_path, doc, err);
+    if (rc == QF_OK && cli->json) {
+        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+        fputc('\n', stdout);
+    } else if (rc == QF_OK) {
+        printf("%s on %s: block bootstrap of %zu bar returns, %zu simulations, block %zu, "
+               "seed %llu\n",
+               o->strategy, o->symbols[0], r->n - 1, s.n_sims, mc.block,
+               (unsigned long long)o->seed);
+        printf("  %-14s %12s %12s %12s %12s\n", "", "mean", "p5", "p50", "p95");
+        const qf_mc_dist *d[3] = {&s.sharpe, &s.total_return, &s.max_drawdown};
+        const char *names[3] = {"Sharpe", "total return", "max drawdown"};
+        for (int i = 0; i < 3; i++)
+            printf("  %-14s %12.4f %12.4f %12.4f %12.4f\n", names[i], d[i]->mean, d[i]->p5,
+                   d[i]->p50, d[i]->p95);
+        printf("  probability of loss: %.2f%%\n", 100 * s.prob_loss);
+    }
+    json_decref(doc);
+    return rc;
+}
+
+static int run_command(qf_cli *cli, int argc, char **argv, int montecarlo)
+
 {
     static bt_opts o;
     qf_err err;
@@ -457,7 +557,8 @@ int qf_cmd_backtest(qf_cli *cli, int argc, char **argv)
         rc = o.vectorized ? run_vectorized(&ec, def, &o.params, &bars[0], &r, &err)
                           : qf_backtest_run(&ec, def, &o.params, bars, o.n_symbols, &r, &err);
     if (rc == QF_OK)
-        rc = finish(cli, &o, def, &ec, &r, &err);
+        rc =
+            montecarlo ? finish_montecarlo(cli, &o, &r, &err) : finish(cli, &o, def, &ec, &r, &err);
     qf_backtest_result_free(&r);
     for (size_t s = 0; s < MAX_SYMBOLS; s++)
         qf_bars_cleanup(&bars[s]);
@@ -466,4 +567,14 @@ int qf_cmd_backtest(qf_cli *cli, int argc, char **argv)
         return QF_EXIT_FAIL;
     }
     return QF_EXIT_OK;
+}
+
+int qf_cmd_backtest(qf_cli *cli, int argc, char **argv)
+{
+    return run_command(cli, argc, argv, 0);
+}
+
+int qf_cmd_montecarlo(qf_cli *cli, int argc, char **argv)
+{
+    return run_command(cli, argc, argv, 1);
 }

@@ -26,6 +26,7 @@ static const command commands[] = {
     {"import", qf_cmd_import, "import Binance kline CSV files into the store"},
     {"data", qf_cmd_data, "list stored market data (data list)"},
     {"backtest", qf_cmd_backtest, "run a strategy over stored candles and print its metrics"},
+    {"montecarlo", qf_cmd_montecarlo, "block-bootstrap a backtest's returns (robustness)"},
     {"migrate", qf_cmd_migrate, "apply pending database migrations"},
     {"config", qf_cmd_config, "show, check or change the configuration (config show|check|set)"},
 };

@@ -344,3 +344,34 @@ Test(cli, backtest_bad_input_writes_nothing)
     cr_expect_str_eq(out, "0\n", "no run recorded");
     free(out);
 }
+
+Test(cli, montecarlo_is_reproducible)
+{
+    char *a = NULL, *b = NULL, *err = NULL;
+    cr_assert_eq(qf("import --quiet " DATA "/ETHUSDT-4h.csv", NULL, NULL), 0);
+    cr_assert_eq(qf("--json montecarlo --strategy ma_crossover --symbol ETH/USDT --sims 300 "
+                    "--block 12 --seed 9 --threads 1",
+                    &a, &err),
+                 0, "%s", err);
+    free(err);
+    cr_assert_eq(qf("--json montecarlo --strategy ma_crossover --symbol ETH/USDT --sims 300 "
+                    "--block 12 --seed 9 --threads 2",
+                    &b, NULL),
+                 0);
+    cr_expect_str_eq(a, b, "same seed, different thread count, same result");
+    json_t *doc = json_loads(a, 0, NULL);
+    cr_assert_not_null(doc, "%s", a);
+    cr_expect_eq(json_integer_value(json_object_get(doc, "simulations")), 300);
+    json_t *tr = json_object_get(doc, "total_return");
+    cr_expect(json_real_value(json_object_get(tr, "p5")) <
+              json_real_value(json_object_get(tr, "p95")));
+    double pl = json_real_value(json_object_get(doc, "prob_loss"));
+    cr_expect(pl >= 0 && pl <= 1);
+    json_decref(doc);
+    free(a);
+    free(b);
+    cr_assert_eq(qf("montecarlo --strategy ma_crossover --symbol ETH/USDT --sims 0", NULL, &err),
+                 1);
+    cr_expect(strstr(err, "--sims must be a whole number >= 1") != NULL, "%s", err);
+    free(err);
+}
