@@ -39,6 +39,7 @@ int qf_cmd_migrate(qf_cli *cli, int argc, char **argv);
 int qf_cmd_import(qf_cli *cli, int argc, char **argv);
 int qf_cmd_data(qf_cli *cli, int argc, char **argv);
 int qf_cmd_backtest(qf_cli *cli, int argc, char **argv);
+int qf_cmd_features(qf_cli *cli, int argc, char **argv);
 int qf_cmd_montecarlo(qf_cli *cli, int argc, char **argv);
 
 #endif

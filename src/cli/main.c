@@ -25,6 +25,7 @@ typedef struct command {
 static const command commands[] = {
     {"import", qf_cmd_import, "import Binance kline CSV files into the store"},
     {"data", qf_cmd_data, "list stored market data (data list)"},
+    {"features", qf_cmd_features, "write a series' technical features as CSV"},
     {"backtest", qf_cmd_backtest, "run a strategy over stored candles and print its metrics"},
     {"montecarlo", qf_cmd_montecarlo, "block-bootstrap a backtest's returns (robustness)"},
     {"migrate", qf_cmd_migrate, "apply pending database migrations"},

@@ -375,3 +375,41 @@ Test(cli, montecarlo_is_reproducible)
     cr_expect(strstr(err, "--sims must be a whole number >= 1") != NULL, "%s", err);
     free(err);
 }
+
+Test(cli, features_csv)
+{
+    char *err = NULL;
+    cr_assert_eq(qf("import --quiet " DATA "/SOLUSDT-4h.csv", NULL, NULL), 0);
+    char args[1400], csv[700];
+    snprintf(csv, sizeof csv, "%s/f.csv", dir);
+    snprintf(args, sizeof args, "features --symbol SOL/USDT --out '%s'", csv);
+    cr_assert_eq(qf(args, NULL, &err), 0, "%s", err);
+    free(err);
+    size_t len = 0;
+    char *text = qf_test_read_file(csv, &len);
+    cr_assert_not_null(text);
+    cr_assert(strncmp(text,
+                      "open_time,log_returns,rsi,atr,bb_pct_b,vwap_deviation,realized_vol,"
+                      "momentum_4,momentum_12,ema_ratio,volume_ratio\n",
+                      strlen("open_time,log_returns")) == 0,
+              "%.200s", text);
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    cr_expect_eq(lines, 11846 + 1);
+    /* row of bar 0: only the time; row of bar 29 (first full row) has no empty cell */
+    char *row1 = strchr(text, '\n') + 1;
+    cr_expect(strncmp(row1, "1597118400000,,,,,,,,,,\n", 24) == 0, "%.60s", row1);
+    char *row = row1;
+    for (int i = 0; i < 29; i++)
+        row = strchr(row, '\n') + 1;
+    char *end = strchr(row, '\n');
+    *end = '\0';
+    cr_expect(strstr(row, ",,") == NULL && row[strlen(row) - 1] != ',', "bar 29: %s", row);
+    free(text);
+    snprintf(args, sizeof args, "features --symbol SOL/USDT --normalized --out '%s'", csv);
+    cr_assert_eq(qf(args, NULL, NULL), 0);
+    cr_assert_eq(qf("features --symbol XRP/USDT --out -", NULL, &err), 1);
+    cr_expect(strstr(err, "no binance XRP/USDT 4h candles") != NULL, "%s", err);
+    free(err);
+}
