@@ -406,10 +406,11 @@ qf_rc qf_cfg_check_list(const qf_config *cfg, const qf_cfg_key *k, const qf_cfg_
 {
     char a[40];
     char b[40];
+    char many[64];
     size_t n = qf_cfg_count(cfg, k);
     if (n > k->max_n) {
-        snprintf(a, sizeof a, "has more than %zu elements", k->max_n);
-        return key_fail(k, -1, a, NULL, w, err);
+        snprintf(many, sizeof many, "has more than %zu elements", k->max_n);
+        return key_fail(k, -1, many, NULL, w, err);
     }
     if (n == 0 && (k->flags & QF_CF_NONEMPTY))
         return key_fail(k, -1, "must not be empty", NULL, w, err);
