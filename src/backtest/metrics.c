@@ -26,11 +26,39 @@ double qf_metrics_get(const qf_metrics *m, size_t index)
     return index < QF_METRICS_COUNT ? v[index] : NAN;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Rearranges v so that v[0 .. k-1] hold its k smallest values (any order)
+ * and v[k-1] is the k-th smallest: quickselect with a median-of-three pivot,
+ * O(n) on market data where a full sort would be O(n log n). */
+static void select_smallest(double *v, size_t n, size_t k)
 {
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-    return (x > y) - (x < y);
+    size_t lo = 0, hi = n - 1, want = k - 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        double a = v[lo], b = v[mid], c = v[hi];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (want <= j)
+            hi = j;
+        else if (want >= i)
+            lo = i;
+        else
+            return;
+    }
 }
 
 /* Mean, ddof-1 deviation, downside deviation, skewness and kurtosis of r. */
@@ -168,11 +196,15 @@ qf_rc qf_metrics_compute(const qf_metrics_input *in, qf_metrics *out, qf_err *er
     mean_eq /= (double)in->n;
     m.turnover_annual = in->traded_notional / mean_eq / years;
     m.exposure = (double)in->bars_in_market / (double)t;
-    qsort(r, t, sizeof *r, cmp_double);
     size_t k = (size_t)ceil(0.05 * (double)t); /* 1-based rank of the 5 % quantile */
     if (k < 1)
         k = 1;
-    m.var_5 = -r[k - 1];
+    select_smallest(r, t, k);
+    double kth = r[0];
+    for (size_t i = 1; i < k; i++)
+        if (r[i] > kth)
+            kth = r[i];
+    m.var_5 = -kth;
     double tail = 0;
     for (size_t i = 0; i < k; i++)
         tail += r[i];

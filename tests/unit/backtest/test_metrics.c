@@ -5,6 +5,8 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backtest/metrics.h"
@@ -107,4 +109,45 @@ Test(metrics, bad_input_rejected)
     cr_expect(memcmp(&m, &before, sizeof m) == 0, "output untouched on error");
     const char *last = qf_metric_names[QF_METRICS_COUNT - 1];
     cr_expect_str_eq(last, "capacity_usd");
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+Test(metrics, var_cvar_on_real_btc_match_a_full_sort)
+{
+    FILE *f = fopen(QF_SOURCE_DIR "/data/BTCUSDT-4h.csv", "r");
+    cr_assert_not_null(f);
+    static double eq[20000];
+    size_t n = 0;
+    char line[512];
+    cr_assert_not_null(fgets(line, sizeof line, f)); /* header: open_time,open,high,low,close */
+    while (n < 20000 && fgets(line, sizeof line, f) != NULL) {
+        char *p = line;
+        for (int i = 0; i < 4; i++)
+            p = strchr(p, ',') + 1;
+        eq[n++] = strtod(p, NULL);
+    }
+    fclose(f);
+    cr_assert_eq(n, 18370);
+    /* plus a run of exact ties: a flat stretch */
+    for (size_t i = 100; i < 400; i++)
+        eq[i] = eq[99];
+    qf_metrics_input in = {.equity = eq, .n = n, .bars_per_year = 2190, .n_trials = 1};
+    qf_metrics m;
+    cr_assert_eq(qf_metrics_compute(&in, &m, NULL), QF_OK);
+    double *r = malloc((n - 1) * sizeof *r);
+    for (size_t i = 1; i < n; i++)
+        r[i - 1] = eq[i] / eq[i - 1] - 1;
+    qsort(r, n - 1, sizeof *r, cmp_d);
+    size_t k = (size_t)ceil(0.05 * (double)(n - 1));
+    long double tail = 0;
+    for (size_t i = 0; i < k; i++)
+        tail += r[i];
+    cr_expect_eq(m.var_5, -r[k - 1], "var %.17g vs %.17g", m.var_5, -r[k - 1]);
+    cr_expect(fabs(m.cvar_5 + (double)(tail / k)) < 1e-15, "cvar %.17g", m.cvar_5);
+    free(r);
 }
