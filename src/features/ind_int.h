@@ -22,6 +22,16 @@ qf_rc ind_check_ptr(const char *kernel, const void *p, const char *name, size_t 
 /* Sets out[from .. to-1] to NaN (clamped to n); out may be NULL. */
 void ind_fill_nan(double *out, size_t from, size_t to);
 
+/* True range of a bar against the previous close: max(high, prev_close) -
+ * min(low, prev_close). The same bits as TA-Lib's max(h - l, |h - pc|,
+ * |l - pc|): whichever term wins, it is the same single subtraction. */
+static inline double ind_true_range(double high, double low, double prev_close)
+{
+    double hi = high > prev_close ? high : prev_close;
+    double lo = low < prev_close ? low : prev_close;
+    return hi - lo;
+}
+
 /* Variance of a sliding window of p values from running sums of deviations
  * from an anchor k: s1 = sum(x - k), s2 = sum((x - k)^2). Every p bars the
  * anchor moves to the window's mean and both sums are recomputed exactly, so

@@ -111,7 +111,7 @@ static double atr_step(qf_feature_stream *s, size_t i, double h, double l)
     if (i == 0)
         return NAN;
     double pc = at(s, s->close, i - 1);
-    double tr = (h > pc ? h : pc) - (l < pc ? l : pc);
+    double tr = ind_true_range(h, l, pc);
     if (i < p) {
         s->atr += tr; /* the seed sum */
         return NAN;

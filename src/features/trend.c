@@ -28,18 +28,6 @@ static void directional_move(const double *high, const double *low, size_t i, do
         *plus = up;
 }
 
-static double true_range(const double *high, const double *low, const double *close, size_t i)
-{
-    double out = high[i] - low[i];
-    double a = fabs(high[i] - close[i - 1]);
-    double b = fabs(low[i] - close[i - 1]);
-    if (a > out)
-        out = a;
-    if (b > out)
-        out = b;
-    return out;
-}
-
 /* One Wilder step; returns DX, or NaN when it is undefined (TA-Lib then
  * leaves the running ADX as it was). */
 static double wilder_step(dm_state *s, const double *high, const double *low, const double *close,
@@ -52,7 +40,7 @@ static double wilder_step(dm_state *s, const double *high, const double *low, co
     s->plus_dm -= s->plus_dm / period;
     s->minus_dm += minus;
     s->plus_dm += plus;
-    s->tr = s->tr - s->tr / period + true_range(high, low, close, i);
+    s->tr = s->tr - s->tr / period + ind_true_range(high[i], low[i], close[i - 1]);
     if (IND_IS_ZERO(s->tr))
         return NAN;
     double minus_di = 100.0 * (s->minus_dm / s->tr);
@@ -85,7 +73,7 @@ qf_rc qf_ind_adx(const double *high, const double *low, const double *close, siz
         directional_move(high, low, i, &plus, &minus);
         s.plus_dm += plus;
         s.minus_dm += minus;
-        s.tr += true_range(high, low, close, i);
+        s.tr += ind_true_range(high[i], low[i], close[i - 1]);
     }
     /* The first ADX is the mean of the next period DX values. */
     double sum_dx = 0.0;

@@ -23,13 +23,6 @@ int qf_ind_bbands_start(int period)
     return qf_ind_sma_start(period);
 }
 
-static double true_range(double high, double low, double prev_close)
-{
-    double hi = high > prev_close ? high : prev_close;
-    double lo = low < prev_close ? low : prev_close;
-    return hi - lo;
-}
-
 static qf_rc check_hlc(const char *kernel, const double *high, const double *low,
                        const double *close, size_t n, const double *out, qf_err *err)
 {
@@ -48,7 +41,7 @@ qf_rc qf_ind_trange(const double *high, const double *low, const double *close, 
         return QF_EINVAL;
     ind_fill_nan(out, 0, n < 1 ? n : 1);
     for (size_t i = 1; i < n; i++)
-        out[i] = true_range(high[i], low[i], close[i - 1]);
+        out[i] = ind_true_range(high[i], low[i], close[i - 1]);
     return QF_OK;
 }
 
@@ -64,12 +57,12 @@ qf_rc qf_ind_atr(const double *high, const double *low, const double *close, siz
         return QF_OK;
     double sum = 0.0;
     for (size_t i = 1; i <= p; i++)
-        sum += true_range(high[i], low[i], close[i - 1]);
+        sum += ind_true_range(high[i], low[i], close[i - 1]);
     double atr = sum / period;
     out[p] = atr;
     for (size_t i = p + 1; i < n; i++) {
         atr *= period - 1;
-        atr += true_range(high[i], low[i], close[i - 1]);
+        atr += ind_true_range(high[i], low[i], close[i - 1]);
         atr /= period;
         out[i] = atr;
     }
