@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 
+#include "core/bars.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "store/store.h"
@@ -30,6 +31,19 @@ typedef struct qf_cli {
 /* Opens the store at cli->db_path and applies pending migrations (a new file
  * is created and migrated on first use). Prints nothing. */
 QF_NODISCARD qf_rc qf_cli_open_store(qf_cli *cli, qf_store **out_store, qf_err *err);
+
+/* Reads the bars of one stored series with open_time in [from, to] into out
+ * (replacing its content). Fewer than min_bars is QF_EINVAL: "no EXCHANGE
+ * SYMBOL TF candles in the requested range (N stored there); ...". */
+QF_NODISCARD qf_rc qf_cli_load_bars(qf_store *store, const char *exchange, const char *symbol,
+                                    const char *timeframe, int64_t from, int64_t to,
+                                    size_t min_bars, qf_bars *out, qf_err *err);
+
+/* Bars per year for annualising on timeframe: features.technical.bars_per_year
+ * for the configured universe.timeframe (so a user override applies), else
+ * the timeframe's own (365 days of bars). QF_EINVAL for an unknown one. */
+QF_NODISCARD qf_rc qf_cli_bars_per_year(const qf_cli *cli, const char *timeframe, double *out,
+                                        qf_err *err);
 
 /* Prints "quantflow: <message>" to stderr (through the logger's redaction). */
 void qf_cli_error(const qf_err *err);

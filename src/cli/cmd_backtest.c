@@ -184,24 +184,9 @@ static qf_rc load_bars(qf_cli *cli, const bt_opts *o, qf_bars *bars, qf_err *err
 {
     qf_store *store = NULL;
     qf_rc rc = qf_cli_open_store(cli, &store, err);
-    for (size_t s = 0; rc == QF_OK && s < o->n_symbols; s++) {
-        qf_series_key key;
-        memset(&key, 0, sizeof key);
-        snprintf(key.exchange, sizeof key.exchange, "%s", o->exchange);
-        snprintf(key.symbol, sizeof key.symbol, "%s", o->symbols[s]);
-        snprintf(key.timeframe, sizeof key.timeframe, "%s", o->timeframe);
-        qf_candles c;
-        qf_candles_init(&c);
-        rc = qf_store_query_candles(store, &key, o->from, o->to, 0, &c, err);
-        if (rc == QF_OK && c.n < 2)
-            rc = qf_err_set(err, QF_EINVAL,
-                            "no %s %s %s candles in the requested range (%zu stored there); "
-                            "import or backfill them first",
-                            o->exchange, o->symbols[s], o->timeframe, c.n);
-        if (rc == QF_OK)
-            rc = qf_bars_from_candles(&bars[s], &c, err);
-        qf_candles_cleanup(&c);
-    }
+    for (size_t s = 0; rc == QF_OK && s < o->n_symbols; s++)
+        rc = qf_cli_load_bars(store, o->exchange, o->symbols[s], o->timeframe, o->from, o->to, 2,
+                              &bars[s], err);
     qf_store_close(store);
     return rc;
 }
@@ -399,13 +384,10 @@ static qf_rc write_json_file(const char *path, json_t *doc, qf_err *err)
 static qf_rc finish(qf_cli *cli, const bt_opts *o, const qf_strategy_def *def,
                     const qf_engine_config *ec, const qf_backtest_result *r, qf_err *err)
 {
-    qf_timeframe tf;
-    qf_rc rc = qf_timeframe_parse(o->timeframe, &tf, err);
+    double bpy = 0;
+    qf_rc rc = qf_cli_bars_per_year(cli, o->timeframe, &bpy, err);
     if (rc != QF_OK)
         return rc;
-    double bpy = strcmp(o->timeframe, cli->cfg.universe.timeframe) == 0
-                     ? cli->cfg.features.technical.bars_per_year
-                     : tf.bars_per_year;
     double *pnl = malloc((r->n_trades ? r->n_trades : 1) * sizeof *pnl);
     if (pnl == NULL)
         return qf_err_set(err, QF_ENOMEM, "backtest: out of memory");
@@ -477,11 +459,8 @@ static qf_rc finish_montecarlo(qf_cli *cli, const bt_opts *o, const qf_backtest_
         return qf_err_set(err, QF_ENOMEM, "montecarlo: out of memory");
     for (size_t k = 1; k < r->n; k++)
         ret[k - 1] = r->equity[k] / r->equity[k - 1] - 1.0;
-    qf_timeframe tf;
-    qf_rc rc = qf_timeframe_parse(o->timeframe, &tf, err);
-    double bpy = strcmp(o->timeframe, cli->cfg.universe.timeframe) == 0
-                     ? cli->cfg.features.technical.bars_per_year
-                     : tf.bars_per_year;
+    double bpy = 0;
+    qf_rc rc = qf_cli_bars_per_year(cli, o->timeframe, &bpy, err);
     qf_mc_config mc = {o->sims, o->block < r->n - 1 ? o->block : r->n - 1, o->seed, bpy,
                        o->threads};
     qf_mc_summary s;

@@ -116,13 +116,6 @@ int qf_cmd_features(qf_cli *cli, int argc, char **argv)
                            t->vol_window, t->vwap_period, t->bars_per_year};
     if (rc == QF_OK)
         rc = qf_feature_params_check(&p, &err);
-    qf_series_key key;
-    memset(&key, 0, sizeof key);
-    snprintf(key.exchange, sizeof key.exchange, "%s", exchange);
-    snprintf(key.symbol, sizeof key.symbol, "%s", symbol);
-    snprintf(key.timeframe, sizeof key.timeframe, "%s", timeframe);
-    qf_candles cs;
-    qf_candles_init(&cs);
     qf_bars b;
     qf_bars_init(&b);
     double *cols = NULL, *z = NULL;
@@ -130,13 +123,8 @@ int qf_cmd_features(qf_cli *cli, int argc, char **argv)
     if (rc == QF_OK)
         rc = qf_cli_open_store(cli, &store, &err);
     if (rc == QF_OK)
-        rc = qf_store_query_candles(store, &key, from, to, 0, &cs, &err);
+        rc = qf_cli_load_bars(store, exchange, symbol, timeframe, from, to, 1, &b, &err);
     qf_store_close(store);
-    if (rc == QF_OK && cs.n == 0)
-        rc = qf_err_set(&err, QF_EINVAL, "no %s %s %s candles in the requested range", exchange,
-                        symbol, timeframe);
-    if (rc == QF_OK)
-        rc = qf_bars_from_candles(&b, &cs, &err);
     if (rc == QF_OK) {
         cols = malloc(QF_TECH_FEATURES * b.n * sizeof *cols);
         z = malloc(b.n * sizeof *z);
@@ -159,7 +147,6 @@ int qf_cmd_features(qf_cli *cli, int argc, char **argv)
     free(cols);
     free(z);
     qf_bars_cleanup(&b);
-    qf_candles_cleanup(&cs);
     if (rc != QF_OK) {
         qf_cli_error(&err);
         return QF_EXIT_FAIL;
