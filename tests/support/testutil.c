@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "market/import.h"
+
 char *qf_test_tmpdir(void)
 {
     const char *base = getenv("TMPDIR");
@@ -88,4 +90,18 @@ int qf_test_run(const char *cmd, char **out_stdout, char **out_stderr)
     if (status == -1 || !WIFEXITED(status))
         return -1;
     return WEXITSTATUS(status);
+}
+
+qf_rc qf_test_load_bars(const char *stem, qf_bars *out, qf_err *err)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/data/%s-4h.csv", QF_TEST_SOURCE_DIR, stem);
+    qf_candles c;
+    qf_candles_init(&c);
+    qf_import_report rep;
+    qf_rc rc = qf_import_read(path, NULL, &c, &rep, err);
+    if (rc == QF_OK)
+        rc = qf_bars_from_candles(out, &c, err);
+    qf_candles_cleanup(&c);
+    return rc;
 }

@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 
+#include "core/bars.h"
+#include "core/err.h"
+
 /* Creates a fresh directory under $TMPDIR (or /tmp) and returns its path
  * (static storage per call site is not needed: the result is malloc'd). */
 char *qf_test_tmpdir(void);
@@ -19,5 +22,9 @@ char *qf_test_read_file(const char *path, size_t *out_len);
 /* Runs a shell command, capturing stdout and stderr into malloc'd strings
  * (either pointer may be NULL); returns the exit status (or -1). */
 int qf_test_run(const char *cmd, char **out_stdout, char **out_stderr);
+
+/* Reads the bundled candles data/<stem>-4h.csv (e.g. "BTCUSDT") through the
+ * product's importer into out (replacing its content). */
+qf_rc qf_test_load_bars(const char *stem, qf_bars *out, qf_err *err);
 
 #endif

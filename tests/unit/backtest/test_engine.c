@@ -10,20 +10,14 @@
 
 #include "backtest/engine.h"
 #include "backtest/vector.h"
-#include "market/import.h"
+#include "testutil.h"
 
 static qf_bars load(const char *sym)
 {
-    char path[512];
-    snprintf(path, sizeof path, QF_SOURCE_DIR "/data/%s-4h.csv", sym);
-    qf_candles c;
-    qf_candles_init(&c);
-    qf_import_report rep;
-    cr_assert_eq(qf_import_read(path, NULL, &c, &rep, NULL), QF_OK);
     qf_bars b;
     qf_bars_init(&b);
-    cr_assert_eq(qf_bars_from_candles(&b, &c, NULL), QF_OK);
-    qf_candles_cleanup(&c);
+    qf_err err = {0};
+    cr_assert_eq(qf_test_load_bars(sym, &b, &err), QF_OK, "%s", err.msg);
     return b;
 }
 

@@ -10,19 +10,18 @@
 #include <string.h>
 
 #include "backtest/montecarlo.h"
-#include "market/import.h"
+#include "testutil.h"
 
 static double *btc_returns(size_t *n)
 {
-    qf_candles c;
-    qf_candles_init(&c);
-    qf_import_report rep;
-    cr_assert_eq(qf_import_read(QF_SOURCE_DIR "/data/BTCUSDT-4h.csv", NULL, &c, &rep, NULL), QF_OK);
-    double *r = malloc(c.n * sizeof *r);
-    for (size_t i = 1; i < c.n; i++)
-        r[i - 1] = c.v[i].close / c.v[i - 1].close - 1;
-    *n = c.n - 1;
-    qf_candles_cleanup(&c);
+    qf_bars b;
+    qf_bars_init(&b);
+    cr_assert_eq(qf_test_load_bars("BTCUSDT", &b, NULL), QF_OK);
+    double *r = malloc(b.n * sizeof *r);
+    for (size_t i = 1; i < b.n; i++)
+        r[i - 1] = b.close[i] / b.close[i - 1] - 1;
+    *n = b.n - 1;
+    qf_bars_cleanup(&b);
     return r;
 }
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "backtest/vector.h"
-#include "market/import.h"
+#include "testutil.h"
 
 static qf_bars small(void)
 {
@@ -65,13 +65,9 @@ Test(vector, short_positions)
 
 Test(vector, buy_and_hold_on_real_btc)
 {
-    qf_candles c;
-    qf_candles_init(&c);
-    qf_import_report rep;
-    cr_assert_eq(qf_import_read(QF_SOURCE_DIR "/data/BTCUSDT-4h.csv", NULL, &c, &rep, NULL), QF_OK);
     qf_bars b;
     qf_bars_init(&b);
-    cr_assert_eq(qf_bars_from_candles(&b, &c, NULL), QF_OK);
+    cr_assert_eq(qf_test_load_bars("BTCUSDT", &b, NULL), QF_OK);
     double *target = malloc(b.n * sizeof *target);
     double *eq = malloc(b.n * sizeof *eq);
     for (size_t i = 0; i < b.n; i++)
@@ -83,7 +79,6 @@ Test(vector, buy_and_hold_on_real_btc)
     free(target);
     free(eq);
     qf_bars_cleanup(&b);
-    qf_candles_cleanup(&c);
 }
 
 Test(vector, bad_input_rejected)

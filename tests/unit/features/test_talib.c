@@ -24,7 +24,7 @@
 
 #include "core/bars.h"
 #include "features/indicators.h"
-#include "market/import.h"
+#include "testutil.h"
 
 #define MAX_COLS 32
 
@@ -156,16 +156,10 @@ static void compare(const char *sym, const char *name, const double *ours, const
 static void check_series(const char *sym)
 {
     char path[512];
-    snprintf(path, sizeof path, QF_SOURCE_DIR "/data/%s-4h.csv", sym);
-    qf_candles c;
-    qf_candles_init(&c);
-    qf_import_report rep;
     qf_err err = {0};
-    cr_assert_eq(qf_import_read(path, NULL, &c, &rep, &err), QF_OK, "%s", err.msg);
     qf_bars b;
     qf_bars_init(&b);
-    cr_assert_eq(qf_bars_from_candles(&b, &c, &err), QF_OK);
-    qf_candles_cleanup(&c);
+    cr_assert_eq(qf_test_load_bars(sym, &b, &err), QF_OK, "%s", err.msg);
 
     ref r;
     snprintf(path, sizeof path, QF_BINARY_DIR "/reference/talib/%s-4h.talib.csv", sym);

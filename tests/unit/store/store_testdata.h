@@ -268,4 +268,30 @@ static inline long long td_file_size(const char *path)
     return (long long)sb.st_size;
 }
 
+/* The fixture most store tests share: a scratch directory, db = <dir>/q.db,
+ * the bundled BTC/USDT 4h candles and their series key. A test file that
+ * wants it defines TD_BTC_FIXTURE before including this header and names
+ * td_btc_setup / td_btc_teardown in its TestSuite (or calls them from its
+ * own). */
+#ifdef TD_BTC_FIXTURE
+static char dir[64];
+static char db[128];
+static qf_candles btc;
+static qf_series_key key;
+
+static void td_btc_setup(void)
+{
+    td_dir_make(dir, sizeof dir);
+    snprintf(db, sizeof db, "%s/q.db", dir);
+    td_load_btc(&btc);
+    key = td_key("binance", "BTC/USDT", "4h");
+}
+
+static void td_btc_teardown(void)
+{
+    qf_candles_cleanup(&btc);
+    td_dir_remove(dir);
+}
+#endif
+
 #endif

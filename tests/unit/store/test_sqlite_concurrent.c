@@ -15,31 +15,13 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#define TD_BTC_FIXTURE
 #include "store_testdata.h"
 
 #define BAR_4H INT64_C(14400000)
 #define BATCH  500
 
-static char dir[64];
-static char db[128];
-static qf_candles btc;
-static qf_series_key key;
-
-static void setup(void)
-{
-    td_dir_make(dir, sizeof dir);
-    snprintf(db, sizeof db, "%s/q.db", dir);
-    td_load_btc(&btc);
-    key = td_key("binance", "BTC/USDT", "4h");
-}
-
-static void teardown(void)
-{
-    qf_candles_cleanup(&btc);
-    td_dir_remove(dir);
-}
-
-TestSuite(sqlite_concurrent, .init = setup, .fini = teardown);
+TestSuite(sqlite_concurrent, .init = td_btc_setup, .fini = td_btc_teardown);
 
 static void upsert(qf_store *st, const qf_series_key *k, const qf_candle *rows, size_t n,
                    qf_upsert_stats *out)

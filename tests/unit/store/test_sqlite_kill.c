@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#define TD_BTC_FIXTURE
 #include "store_testdata.h"
 
 #define BAR_4H INT64_C(14400000)
@@ -25,29 +26,21 @@
 #define BATCH  1000
 #define ROUNDS 8
 
-static char dir[64];
-static char db[128];
-static qf_candles btc;
 static qf_candle *rows; /* btc tiled TILES times */
 static size_t n_rows;
-static qf_series_key key;
 
 static void setup(void)
 {
-    td_dir_make(dir, sizeof dir);
-    snprintf(db, sizeof db, "%s/q.db", dir);
-    td_load_btc(&btc);
+    td_btc_setup();
     rows = td_tile(&btc, TILES, BAR_4H);
     n_rows = btc.n * TILES;
-    key = td_key("binance", "BTC/USDT", "4h");
     srand((unsigned)time(NULL));
 }
 
 static void teardown(void)
 {
     free(rows);
-    qf_candles_cleanup(&btc);
-    td_dir_remove(dir);
+    td_btc_teardown();
 }
 
 TestSuite(sqlite_kill, .init = setup, .fini = teardown);

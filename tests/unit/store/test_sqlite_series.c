@@ -9,30 +9,12 @@
 #include <string.h>
 
 #include "store/store.h"
+#define TD_BTC_FIXTURE
 #include "store_testdata.h"
 
 #define BAR_4H INT64_C(14400000)
 
-static char dir[64];
-static char db[128];
-static qf_candles btc;
-static qf_series_key key;
-
-static void setup(void)
-{
-    td_dir_make(dir, sizeof dir);
-    snprintf(db, sizeof db, "%s/q.db", dir);
-    td_load_btc(&btc);
-    key = td_key("binance", "BTC/USDT", "4h");
-}
-
-static void teardown(void)
-{
-    qf_candles_cleanup(&btc);
-    td_dir_remove(dir);
-}
-
-TestSuite(sqlite_series, .init = setup, .fini = teardown);
+TestSuite(sqlite_series, .init = td_btc_setup, .fini = td_btc_teardown);
 
 static void put(qf_store *st, const qf_series_key *k, const qf_candle *rows, size_t n)
 {

@@ -8,19 +8,15 @@
 #include <stdlib.h>
 
 #include "features/indicators.h"
-#include "market/import.h"
 #include "strategy/strategy.h"
+#include "testutil.h"
 
 static qf_bars load_btc(void)
 {
-    qf_candles c;
-    qf_candles_init(&c);
-    qf_import_report rep;
-    cr_assert_eq(qf_import_read(QF_SOURCE_DIR "/data/BTCUSDT-4h.csv", NULL, &c, &rep, NULL), QF_OK);
     qf_bars b;
     qf_bars_init(&b);
-    cr_assert_eq(qf_bars_from_candles(&b, &c, NULL), QF_OK);
-    qf_candles_cleanup(&c);
+    qf_err err = {0};
+    cr_assert_eq(qf_test_load_bars("BTCUSDT", &b, &err), QF_OK, "%s", err.msg);
     return b;
 }
 
