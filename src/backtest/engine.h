@@ -11,6 +11,16 @@
  *     notional. At most max_participation of the bar's volume fills per bar;
  *     the rest keeps working and is cancelled after order_timeout_bars.
  *     Buys are capped by the cash available (no borrowing).
+ *     Explicit orders of the strategy (ctx->orders) work from the bar after
+ *     the decision + latency_bars, whatever fill_at says, except that a
+ *     market order with fill_at close fills at the decision close like a
+ *     target order. A limit buy fills when the bar trades at or through its
+ *     limit (low <= limit) at min(limit, open), a limit sell when high >=
+ *     limit at max(limit, open); limit fills pay the maker fee and neither
+ *     spread nor impact. The max_participation cap is per symbol and bar,
+ *     shared by every order of the symbol (target order first, then the
+ *     explicit ones in the order they were placed). Orders still working at
+ *     the end of the run keep the status WORKING.
  *  2. MARK: equity = cash + sum(qty * close) - recorded for T.
  *  3. SIGNAL: the strategy sees bars <= T and returns target fractions of
  *     equity; without allow_short they are clipped to [0, 1].
@@ -45,12 +55,14 @@ typedef struct qf_bt_fill {
     double price; /* after spread and impact */
     double fee;
     double spread_cost, impact_cost; /* what spread and impact cost vs the raw price */
+    int maker;                       /* 1: a limit fill (maker fee), 0: taker */
 } qf_bt_fill;
 
 typedef enum qf_bt_order_status {
     QF_BT_WORKING,
     QF_BT_FILLED,
-    QF_BT_CANCELLED, /* replaced by a newer decision */
+    QF_BT_CANCELLED, /* replaced by a newer decision, cancelled by the strategy, or
+                        nothing could fill (a long-only sell with nothing held) */
     QF_BT_EXPIRED    /* order_timeout_bars passed */
 } qf_bt_order_status;
 
@@ -61,6 +73,9 @@ typedef struct qf_bt_order {
     double qty;         /* signed, requested */
     double filled;      /* signed */
     qf_bt_order_status status;
+    qf_order_type type;
+    double limit_price; /* QF_ORDER_LIMIT */
+    int explicit_order; /* placed through ctx->orders (else: from a target) */
 } qf_bt_order;
 
 typedef struct qf_engine_config {

@@ -231,8 +231,10 @@ static qf_rc run_vectorized(const qf_engine_config *c, const qf_strategy_def *de
     for (size_t t = 0; rc == QF_OK && t < b->n; t++) {
         qf_bars view = *b;
         view.n = t + 1;
-        qf_strategy_ctx ctx = {&view, 1, t, NULL, 1.0};
+        qf_strategy_ctx ctx = {&view, 1, t, NULL, 1.0, NULL};
         rc = def->on_bar(st, &ctx, &tg[t], err);
+        if (rc == QF_OK && isnan(tg[t])) /* no new target: keep the position */
+            tg[t] = t > 0 ? tg[t - 1] : 0.0;
         if (rc == QF_OK && !c->allow_short && tg[t] < 0)
             tg[t] = 0;
     }

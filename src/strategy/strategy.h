@@ -8,7 +8,10 @@
  * the symbol's history starts)
  * and the portfolio as it stands; the strategy writes one target position
  * per symbol, a fraction of equity in [-1, 1] (the engine clips shorts to 0
- * unless shorting is allowed). Strategies keep O(1) running state between
+ * unless shorting is allowed), or NaN to leave that symbol's target order
+ * as it is. A strategy may instead (or as well) place explicit market or
+ * limit orders through ctx->orders, which the event engine provides and the
+ * vectorized engine does not (NULL). Strategies keep O(1) running state between
  * calls so a bar costs O(1); when t does not follow the previous call they
  * must rebuild it from the history.
  */
@@ -19,6 +22,7 @@
 
 #include "core/bars.h"
 #include "core/err.h"
+#include "core/types.h"
 
 #define QF_STRATEGY_PARAMS_MAX 16
 #define QF_STRATEGY_NAME_MAX   32
@@ -30,6 +34,29 @@ typedef struct qf_strategy_params {
     size_t n;
 } qf_strategy_params;
 
+/* An explicit order. It works from the bar after the decision (plus the
+ * latency), next to and independent of the target order of its symbol. */
+typedef struct qf_order_request {
+    size_t symbol;
+    double qty; /* signed base quantity: > 0 buys, < 0 sells */
+    qf_order_type type;
+    double limit_price; /* QF_ORDER_LIMIT: the worst price accepted */
+    int timeout_bars;   /* bars it may work; 0: the engine's order_timeout_bars */
+} qf_order_request;
+
+/* The venue's order entry, as the strategy sees it. */
+typedef struct qf_order_api {
+    void *venue;
+    /* Places o; *out_id (may be NULL) receives its order id. QF_EINVAL
+     * naming what is wrong with o (unknown symbol, zero or non-finite
+     * quantity, non-positive limit, negative timeout). */
+    qf_rc (*submit)(void *venue, const qf_order_request *o, int64_t *out_id, qf_err *err);
+    /* Cancels a working order (a done or unknown id is QF_ENOTFOUND). */
+    qf_rc (*cancel)(void *venue, int64_t id, qf_err *err);
+    /* The signed quantity filled so far and whether it still works. */
+    qf_rc (*query)(void *venue, int64_t id, double *out_filled, int *out_working, qf_err *err);
+} qf_order_api;
+
 /* What the strategy sees at the close of bar t. */
 typedef struct qf_strategy_ctx {
     const qf_bars *bars; /* one view per symbol, each ending at bar t */
@@ -37,6 +64,7 @@ typedef struct qf_strategy_ctx {
     size_t t;                /* index of the bar that just closed */
     const double *positions; /* current position per symbol, fraction of equity */
     double equity;
+    const qf_order_api *orders; /* NULL when the engine takes targets only */
 } qf_strategy_ctx;
 
 typedef struct qf_strategy_def {

@@ -30,7 +30,7 @@ static double *targets_of(const qf_strategy_def *def, const qf_bars *b)
     for (size_t t = 0; t < b->n; t++) {
         qf_bars view = *b;
         view.n = t + 1;
-        qf_strategy_ctx ctx = {&view, 1, t, NULL, 1};
+        qf_strategy_ctx ctx = {&view, 1, t, NULL, 1, NULL};
         cr_assert_eq(def->on_bar(st, &ctx, &tg[t], NULL), QF_OK);
     }
     def->free(st);

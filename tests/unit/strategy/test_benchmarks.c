@@ -30,7 +30,7 @@ static void run(const qf_strategy_def *def, const qf_strategy_params *p, const q
     for (size_t t = 0; t < b->n; t++) {
         qf_bars view = *b;
         view.n = t + 1;
-        qf_strategy_ctx ctx = {&view, 1, t, NULL, 1.0};
+        qf_strategy_ctx ctx = {&view, 1, t, NULL, 1.0, NULL};
         cr_assert_eq(def->on_bar(state, &ctx, &targets[t], &err), QF_OK);
     }
     def->free(state);
