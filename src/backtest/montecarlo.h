@@ -43,6 +43,12 @@ typedef struct qf_mc_summary {
 QF_NODISCARD qf_rc qf_mc_bootstrap(const double *r, size_t n, const qf_mc_config *c,
                                    qf_mc_summary *out, double *out_sims, qf_err *err);
 
+/* Summarises n_sims rows of {total_return, sharpe, max_drawdown}: mean and
+ * 5/50/95th percentiles of each column (NaN rows left out of that column),
+ * and the share of total returns below 0. QF_ENOMEM. */
+QF_NODISCARD qf_rc qf_mc_summarize(const double *sims, size_t n_sims, qf_mc_summary *out,
+                                   qf_err *err);
+
 /* The per-simulation random stream (exposed for tests and the parameter
  * perturbation): state from (seed, index), then uniform doubles in [0, 1). */
 typedef struct qf_rng {
