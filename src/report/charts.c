@@ -1,0 +1,295 @@
+/*
+ * charts.c - the report's chart sections (report_int.h): equity against
+ * buy-and-hold, drawdown, the monthly returns heatmap, the rolling Sharpe
+ * ratio and the Monte Carlo distributions.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "report/report_int.h"
+
+#define CHART_W 1000
+#define CHART_H 340
+#define HIST_W  420
+#define HIST_H  260
+#define N_BINS  40
+
+/* Log scale once the curves span a factor of 10: a decade of BTC would
+ * otherwise flatten everything before the last run-up. */
+static void equity_range(const qf_report_input *in, qf__chart *c)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < in->n; i++) {
+        lo = fmin(lo, in->equity[i]);
+        hi = fmax(hi, in->equity[i]);
+        if (in->benchmark != NULL) {
+            lo = fmin(lo, in->benchmark[i]);
+            hi = fmax(hi, in->benchmark[i]);
+        }
+    }
+    c->log_y = hi / lo >= 10;
+    if (c->log_y) {
+        double pad = 0.03 * (log10(hi) - log10(lo));
+        c->y0 = log10(lo) - pad;
+        c->y1 = log10(hi) + pad;
+    } else {
+        c->y0 = lo;
+        c->y1 = hi;
+        qf__chart_nice(&c->y0, &c->y1, 5);
+    }
+}
+
+void qf__report_equity(FILE *f, const qf__report_data *d)
+{
+    const qf_report_input *in = d->in;
+    qf__chart c;
+    fputs("<section id=\"equity\"><h2>Equity against buy-and-hold</h2>\n", f);
+    qf__chart_begin(&c, f, "Equity curve of the strategy and of buy-and-hold", CHART_W, CHART_H);
+    c.x0 = (double)in->time[0];
+    c.x1 = (double)in->time[in->n - 1];
+    equity_range(in, &c);
+    qf__chart_y_axis(&c, QF__FMT_MONEY);
+    qf__chart_time_axis(&c);
+    if (in->benchmark != NULL)
+        qf__chart_series(&c, in->time, in->benchmark, 1, in->n, d->idx, "bh", 0);
+    qf__chart_series(&c, in->time, in->equity, 1, in->n, d->idx, "eq", 0);
+    qf__chart_legend(&c, 0, "eq", in->strategy != NULL ? in->strategy : "strategy");
+    if (in->benchmark != NULL)
+        qf__chart_legend(&c, 1, "bh", "buy-and-hold");
+    qf__chart_end(&c);
+    char a[48], b[48];
+    qf__fmt_value(in->equity[in->n - 1], QF__FMT_MONEY, a, sizeof a);
+    fprintf(f, "<p class=\"note\">%s scale, quote currency. The strategy ends at %s",
+            c.log_y ? "Logarithmic" : "Linear", a);
+    if (in->benchmark != NULL) {
+        qf__fmt_value(in->benchmark[in->n - 1], QF__FMT_MONEY, b, sizeof b);
+        fprintf(f, ", buy-and-hold at %s", b);
+    }
+    fputs(".</p></section>\n", f);
+}
+
+void qf__report_drawdown(FILE *f, const qf__report_data *d)
+{
+    const qf_report_input *in = d->in;
+    double worst = 0;
+    for (size_t i = 0; i < in->n; i++)
+        worst = fmax(worst, d->drawdown[i]);
+    qf__chart c;
+    fputs("<section id=\"drawdown\"><h2>Drawdown</h2>\n", f);
+    qf__chart_begin(&c, f, "Drawdown from the running peak", CHART_W, 220);
+    c.x0 = (double)in->time[0];
+    c.x1 = (double)in->time[in->n - 1];
+    c.y0 = -(worst > 0 ? worst : 0.01);
+    c.y1 = 0;
+    qf__chart_nice(&c.y0, &c.y1, 4);
+    qf__chart_y_axis(&c, QF__FMT_PCT);
+    qf__chart_time_axis(&c);
+    qf__chart_series(&c, in->time, d->drawdown, -1, in->n, d->idx, "dd", 1);
+    char lab[64], v[48];
+    qf__fmt_value(worst, QF__FMT_PCT, v, sizeof v);
+    snprintf(lab, sizeof lab, "max drawdown %s", v);
+    qf__chart_hline(&c, -worst, "refline", lab);
+    qf__chart_end(&c);
+    fputs("<p class=\"note\">1 − equity / running peak, shown below zero.</p></section>\n", f);
+}
+
+/* White to green (gains) or red (losses), saturating at |r| = cap. */
+static void heat_cell(FILE *f, double r, double cap, const char *cls)
+{
+    if (isnan(r)) {
+        fprintf(f, "<td class=\"%s\"></td>", cls);
+        return;
+    }
+    double t = fmin(fabs(r) / cap, 1.0) * 0.85;
+    int g[3] = {26, 152, 80}, red[3] = {215, 48, 39};
+    const int *to = r >= 0 ? g : red;
+    int rgb[3];
+    for (int k = 0; k < 3; k++)
+        rgb[k] = (int)lround(255 + (to[k] - 255) * t);
+    fprintf(f, "<td class=\"%s%s\" style=\"background:#%02x%02x%02x\">%.1f%%</td>", cls,
+            t > 0.55 ? " dark" : "", rgb[0], rgb[1], rgb[2], r * 100);
+}
+
+void qf__report_monthly(FILE *f, const qf__report_data *d)
+{
+    static const char *const names[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    fputs("<section id=\"monthly\"><h2>Monthly returns</h2>\n<table class=\"heat\"><thead><tr>"
+          "<th>Year</th>",
+          f);
+    for (int m = 0; m < 12; m++)
+        fprintf(f, "<th>%s</th>", names[m]);
+    fputs("<th>Year</th></tr></thead><tbody>\n", f);
+    double cap = 0;
+    for (size_t k = 0; k < d->n_months; k++)
+        cap = fmax(cap, fabs(d->months[k].ret));
+    cap = fmin(fmax(cap, 0.05), 0.5);
+    for (size_t k = 0; k < d->n_months;) {
+        int year = d->months[k].year;
+        double row[12], compound = 1;
+        for (int m = 0; m < 12; m++)
+            row[m] = NAN;
+        for (; k < d->n_months && d->months[k].year == year; k++) {
+            row[d->months[k].month - 1] = d->months[k].ret;
+            compound *= 1 + d->months[k].ret;
+        }
+        fprintf(f, "<tr><th>%d</th>", year);
+        for (int m = 0; m < 12; m++)
+            heat_cell(f, row[m], cap, "m");
+        heat_cell(f, compound - 1, cap * 3, "y");
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table>\n<p class=\"note\">Return of each UTC calendar month: its last "
+          "equity / the previous month's last equity − 1 (the first month from the first "
+          "point). The last column compounds the year's months. Green gains, red losses; "
+          "an empty cell has no data.</p></section>\n",
+          f);
+}
+
+void qf__report_rolling(FILE *f, const qf__report_data *d)
+{
+    const qf_report_input *in = d->in;
+    double lo = 0, hi = 0;
+    size_t finite = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        if (isfinite(d->rolling[i])) {
+            lo = fmin(lo, d->rolling[i]);
+            hi = fmax(hi, d->rolling[i]);
+            finite++;
+        }
+    }
+    fprintf(f, "<section id=\"rolling\"><h2>Rolling Sharpe ratio (%zu bars)</h2>\n", d->window);
+    if (finite == 0) {
+        fprintf(f, "<p>Too few bars for a window of %zu returns.</p></section>\n", d->window);
+        return;
+    }
+    double full = in->metrics->sharpe;
+    if (isfinite(full)) {
+        lo = fmin(lo, full);
+        hi = fmax(hi, full);
+    }
+    qf__chart c;
+    qf__chart_begin(&c, f, "Rolling Sharpe ratio", CHART_W, 260);
+    c.x0 = (double)in->time[0];
+    c.x1 = (double)in->time[in->n - 1];
+    c.y0 = lo;
+    c.y1 = hi;
+    qf__chart_nice(&c.y0, &c.y1, 5);
+    qf__chart_y_axis(&c, QF__FMT_NUM);
+    qf__chart_time_axis(&c);
+    qf__chart_hline(&c, 0, "zero", NULL);
+    qf__chart_series(&c, in->time, d->rolling, 1, in->n, d->idx, "roll", 0);
+    if (isfinite(full)) {
+        char lab[64];
+        snprintf(lab, sizeof lab, "whole period %.2f", full);
+        qf__chart_hline(&c, full, "refline", lab);
+    }
+    qf__chart_end(&c);
+    fprintf(f,
+            "<p class=\"note\">Sharpe ratio of the last %zu bar returns (mean / sd with ddof 1 "
+            "× √%g), plotted from the first full window; gaps are flat stretches.</p>"
+            "</section>\n",
+            d->window, in->bars_per_year);
+}
+
+/* One histogram of column col of the simulations with the 5/50/95
+ * percentile marks and the backtest's own value. */
+static void mc_histogram(FILE *f, const qf__report_data *d, size_t col, const char *title,
+                         const qf_mc_dist *dist, double actual, qf__fmt fmt)
+{
+    const qf_mc_summary *mc = d->in->mc;
+    size_t counts[N_BINS], top = 0;
+    double lo, hi;
+    qf_report_histogram(d->in->mc_sims + col, mc->n_sims, 3, N_BINS, counts, &lo, &hi);
+    for (size_t b = 0; b < N_BINS; b++)
+        top = counts[b] > top ? counts[b] : top;
+    fputs("<figure>", f);
+    qf__chart c;
+    qf__chart_begin(&c, f, title, HIST_W, HIST_H);
+    c.left = 48;
+    c.right = HIST_W - 14;
+    c.top = 50;
+    c.x0 = isfinite(actual) ? fmin(lo, actual) : lo;
+    c.x1 = isfinite(actual) ? fmax(hi, actual) : hi;
+    c.y0 = 0;
+    c.y1 = (double)top;
+    qf__chart_nice(&c.y0, &c.y1, 4);
+    qf__chart_y_axis(&c, QF__FMT_NUM);
+    qf__chart_x_axis(&c, fmt);
+    double w = (hi - lo) / N_BINS;
+    for (size_t b = 0; b < N_BINS; b++) {
+        if (counts[b] == 0)
+            continue;
+        double x0 = qf__chart_px(&c, lo + (double)b * w), x1 = qf__chart_px(&c, lo + (b + 1) * w);
+        double y = qf__chart_py(&c, (double)counts[b]);
+        fprintf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>", x0,
+                y, fmax(x1 - x0 - 0.5, 0.5), c.bottom - y);
+    }
+    fputs("\n", f);
+    /* The marks' labels sit above the plot, one row each, so they never overlap. */
+    const double marks[3] = {dist->p5, dist->p50, dist->p95};
+    const char *const names[3] = {"p5", "p50", "p95"};
+    for (int k = 0; k < 3; k++) {
+        char v[48], lab[64];
+        qf__fmt_value(marks[k], fmt, v, sizeof v);
+        snprintf(lab, sizeof lab, "%s %s", names[k], v);
+        qf__chart_vline(&c, marks[k], "pmark", NULL, 0);
+        qf__chart_label(&c, marks[k], 14 + 12 * k, lab);
+    }
+    if (isfinite(actual))
+        qf__chart_vline(&c, actual, "actual", NULL, 0);
+    qf__chart_end(&c);
+    fputs("<figcaption>", f);
+    qf__html_text(f, title);
+    fputs("</figcaption></figure>\n", f);
+}
+
+static void mc_row(FILE *f, const char *name, const qf_mc_dist *dd, double actual, qf__fmt fmt)
+{
+    const double v[5] = {dd->mean, dd->p5, dd->p50, dd->p95, actual};
+    fprintf(f, "<tr><th>%s</th>", name);
+    for (int k = 0; k < 5; k++) {
+        char buf[48];
+        if (fmt == QF__FMT_PCT && isfinite(v[k]))
+            snprintf(buf, sizeof buf, "%.2f%%", 100 * v[k]);
+        else if (isfinite(v[k]))
+            snprintf(buf, sizeof buf, "%.3f", v[k]);
+        else
+            qf__fmt_value(v[k], fmt, buf, sizeof buf);
+        fprintf(f, "<td>%s</td>", buf);
+    }
+    fputs("</tr>\n", f);
+}
+
+void qf__report_montecarlo(FILE *f, const qf__report_data *d)
+{
+    const qf_report_input *in = d->in;
+    const qf_mc_summary *mc = in->mc;
+    const qf_metrics *m = in->metrics;
+    fputs("<section id=\"montecarlo\"><h2>Monte Carlo (block bootstrap)</h2>\n", f);
+    if (mc == NULL) {
+        fputs("<p>Not run for this report.</p></section>\n", f);
+        return;
+    }
+    fprintf(f,
+            "<p>%zu simulations resampling the bar returns in circular blocks. Probability of "
+            "loss (ending below the start): <b>%.2f%%</b>.</p>\n",
+            mc->n_sims, 100 * mc->prob_loss);
+    fputs("<table class=\"num\"><thead><tr><th></th><th>mean</th><th>p5</th><th>p50</th>"
+          "<th>p95</th><th>backtest</th></tr></thead><tbody>\n",
+          f);
+    mc_row(f, "Sharpe", &mc->sharpe, m->sharpe, QF__FMT_NUM);
+    mc_row(f, "total return", &mc->total_return, m->total_return, QF__FMT_PCT);
+    mc_row(f, "max drawdown", &mc->max_drawdown, m->max_drawdown, QF__FMT_PCT);
+    fputs("</tbody></table>\n", f);
+    if (in->mc_sims != NULL) {
+        fputs("<div class=\"mc\">\n", f);
+        mc_histogram(f, d, 1, "Sharpe ratio", &mc->sharpe, m->sharpe, QF__FMT_NUM);
+        mc_histogram(f, d, 0, "Total return", &mc->total_return, m->total_return, QF__FMT_PCT);
+        mc_histogram(f, d, 2, "Maximum drawdown", &mc->max_drawdown, m->max_drawdown, QF__FMT_PCT);
+        fputs("</div>\n<p class=\"note\">Bars: simulations per bin. Dashed lines: 5th, 50th "
+              "and 95th percentiles; red line: the backtest itself.</p>\n",
+              f);
+    }
+    fputs("</section>\n", f);
+}
