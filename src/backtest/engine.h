@@ -92,6 +92,10 @@ typedef struct qf_engine_config {
     void (*on_fill)(void *user, const qf_ledger *ledger, const qf_bt_fill *fill,
                     const double *marks);
     void *user;
+    /* Called every few thousand closes with closes done of the timeline
+     * (a progress bar); may be NULL. */
+    void (*progress)(void *user, size_t done, size_t total);
+    void *progress_user;
 } qf_engine_config;
 
 typedef struct qf_backtest_result {

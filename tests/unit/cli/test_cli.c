@@ -376,6 +376,82 @@ Test(cli, montecarlo_is_reproducible)
     free(err);
 }
 
+Test(cli, montecarlo_perturbation)
+{
+    char *a = NULL, *b = NULL, *err = NULL;
+    cr_assert_eq(qf("import --quiet " DATA "/BTCUSDT-4h.csv", NULL, NULL), 0);
+    const char *args = "--json montecarlo --strategy ma_crossover --symbol BTC/USDT --sims 40 "
+                       "--perturb 0.2 --seed 3 --threads %d";
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, args, 1);
+    cr_assert_eq(qf(cmd, &a, &err), 0, "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, args, 2);
+    cr_assert_eq(qf(cmd, &b, NULL), 0);
+    cr_expect_str_eq(a, b, "same seed, different thread count, same result");
+    json_t *doc = json_loads(a, 0, NULL);
+    cr_assert_not_null(doc, "%s", a);
+    json_t *p = json_object_get(doc, "perturbation");
+    cr_assert_not_null(p);
+    cr_expect_eq(json_integer_value(json_object_get(p, "simulations")), 40);
+    json_t *fast = json_object_get(json_object_get(p, "parameter_ranges"), "fast");
+    double lo = json_real_value(json_array_get(fast, 0)),
+           hi = json_real_value(json_array_get(fast, 1));
+    cr_expect(lo >= 16 && hi <= 24 && lo < hi, "fast 20 +-20%%: %g .. %g", lo, hi);
+    json_t *sh = json_object_get(p, "sharpe");
+    cr_expect(json_real_value(json_object_get(sh, "p5")) <=
+              json_real_value(json_object_get(sh, "p95")));
+    json_decref(doc);
+    free(a);
+    free(b);
+    cr_assert_eq(
+        qf("montecarlo --strategy ma_crossover --symbol BTC/USDT --perturb 1.5", NULL, &err), 1);
+    cr_expect(strstr(err, "--perturb must be a number in (0, 1), got '1.5'") != NULL, "%s", err);
+    free(err);
+    cr_assert_eq(
+        qf("montecarlo --strategy buy_and_hold --symbol BTC/USDT --perturb 0.1", NULL, &err), 1);
+    cr_expect(strstr(err, "buy_and_hold has no numeric parameters") != NULL, "%s", err);
+    free(err);
+}
+
+Test(cli, backtest_html_report)
+{
+    char *out = NULL, *err = NULL;
+    char args[1400], html[700];
+    cr_assert_eq(qf("import --quiet " DATA "/BTCUSDT-4h.csv", NULL, NULL), 0);
+    snprintf(html, sizeof html, "%s/run.html", dir);
+    snprintf(args, sizeof args,
+             "backtest --strategy ma_crossover --symbol BTC/USDT --sims 200 --report '%s'", html);
+    cr_assert_eq(qf(args, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    size_t len = 0;
+    char *doc = qf_test_read_file(html, &len);
+    cr_assert_not_null(doc, "no report at %s", html);
+    cr_expect(strncmp(doc, "<!DOCTYPE html>", 15) == 0);
+    cr_expect(strstr(doc, "ma_crossover on binance BTC/USDT 4h") != NULL);
+    size_t svgs = 0;
+    for (const char *q = doc; (q = strstr(q, "<svg")) != NULL; q++)
+        svgs++;
+    cr_expect_geq(svgs, 5, "equity, drawdown, heatmap, rolling Sharpe, Monte Carlo: %zu", svgs);
+    cr_expect(strstr(doc, "http://") == NULL || strstr(doc, "http://www.w3.org/2000/svg") != NULL);
+    cr_expect_null(strstr(doc, "https://"), "nothing loaded from the web");
+    cr_expect_null(strstr(doc, "<script"), "no script needed");
+    cr_expect(strstr(doc, "200") != NULL);
+    free(doc);
+    /* an unwritable path: an error naming it, no run saved */
+    snprintf(args, sizeof args,
+             "backtest --strategy ma_crossover --symbol BTC/USDT --report '%s/no/such/dir/r.html'",
+             dir);
+    cr_assert_eq(qf(args, NULL, &err), 1);
+    cr_expect(strstr(err, "no/such/dir") != NULL, "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "sqlite3 '%s' 'SELECT count(*) FROM backtest_runs'", db);
+    cr_assert_eq(qf_test_run(args, &out, NULL), 0);
+    cr_expect_str_eq(out, "1\n", "only the good run recorded");
+    free(out);
+}
+
 Test(cli, features_csv)
 {
     char *err = NULL;

@@ -1,0 +1,67 @@
+/*
+ * bt_run.h - what `quantflow backtest` and `quantflow montecarlo` share:
+ * their options, loading the bars, the engine settings from the
+ * configuration, running a strategy with a progress bar, and JSON helpers.
+ */
+#ifndef QF_CLI_BT_RUN_H
+#define QF_CLI_BT_RUN_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "backtest/engine.h"
+#include "cli/cli.h"
+#include "core/types.h"
+
+#define BT_MAX_SYMBOLS 16
+
+typedef struct bt_opts {
+    const char *strategy;
+    char symbols[BT_MAX_SYMBOLS][QF_SYMBOL_MAX];
+    size_t n_symbols;
+    const char *exchange;
+    const char *timeframe;
+    int64_t from, to;
+    int vectorized;
+    double capital;
+    const char *json_path;
+    const char *report_path; /* backtest: HTML report */
+    int trials;
+    int save;
+    qf_strategy_params params;
+    size_t sims, block; /* montecarlo and the report's bootstrap */
+    uint64_t seed;
+    int threads;
+    double perturb; /* montecarlo: parameter spread p, 0 = none */
+} bt_opts;
+
+/* One command's state: options, strategy, bars, engine settings, the run. */
+typedef struct bt_job {
+    qf_cli *cli;
+    bt_opts o;
+    const qf_strategy_def *def;
+    qf_bars bars[BT_MAX_SYMBOLS];
+    qf_engine_config ec;
+    double bars_per_year;
+    qf_backtest_result r;
+} bt_job;
+
+/* Runs a whole command: parses argv (montecarlo: its extra options), loads
+ * the bars, runs the strategy, then finish(). Returns the exit code. */
+int bt_main(qf_cli *cli, int argc, char **argv, int montecarlo,
+            qf_rc (*finish)(bt_job *j, qf_err *err));
+
+/* Runs def with params p on the job's bars and engine (event, or vectorized
+ * when the job says so) into out, with a progress bar on a terminal. */
+QF_NODISCARD qf_rc bt_run_strategy(bt_job *j, const qf_strategy_def *def,
+                                   const qf_strategy_params *p, qf_backtest_result *out,
+                                   qf_err *err);
+
+/* A number, or null when not finite (JSON has no NaN). */
+json_t *bt_num(double v);
+/* The run's settings: strategy, symbols, engine, costs, parameters. */
+json_t *bt_params_json(const bt_job *j);
+/* Writes doc to path through a temporary file and a rename. */
+QF_NODISCARD qf_rc bt_write_json(const char *path, json_t *doc, qf_err *err);
+
+#endif
