@@ -20,7 +20,9 @@ static int bt_usage(FILE *out, int code)
             "usage: quantflow backtest|montecarlo --strategy NAME --symbol S[,S...] [options]\n\n"
             "Runs a strategy over the stored candles and prints its metrics.\n\n"
             "options:\n"
-            "  --strategy NAME      buy_and_hold, ma_crossover, mean_reversion\n"
+            "  --strategy NAME      buy_and_hold, ma_crossover, mean_reversion; backtest\n"
+            "                       takes several (a,b,c): one run each and a comparison\n"
+            "                       table, the report of each as FILE-NAME.html\n"
             "  --symbol S[,S...]    BASE/QUOTE symbols (several share one portfolio)\n"
             "  --param NAME=VALUE   strategy parameter (repeatable), e.g. fast=20\n"
             "  --from, --to TIME    ISO 8601 bounds on the bars' open time (default: all)\n"
@@ -99,7 +101,7 @@ static int parse_opts(qf_cli *cli, int argc, char **argv, int montecarlo, bt_opt
     while (rc == QF_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         char *end = NULL;
         if (c == 's')
-            o->strategy = optarg;
+            o->strategy_list = optarg;
         else if (c == 'y')
             rc = parse_symbols(o, optarg, err);
         else if (c == 'p')
@@ -164,7 +166,7 @@ static int parse_opts(qf_cli *cli, int argc, char **argv, int montecarlo, bt_opt
     }
     if (rc != QF_OK)
         return -3;
-    if (optind < argc || o->strategy == NULL || o->n_symbols == 0)
+    if (optind < argc || o->strategy_list == NULL || o->n_symbols == 0)
         return bt_usage(stderr, -2);
     return 0;
 }
@@ -320,8 +322,38 @@ qf_rc bt_run_strategy(bt_job *j, const qf_strategy_def *def, const qf_strategy_p
     return rc;
 }
 
+/* Splits --strategy into names and checks what several strategies allow. */
+static qf_rc split_strategies(bt_job *j, int montecarlo, qf_err *err)
+{
+    static char buf[512];
+    const bt_opts *o = &j->o;
+    if (strlen(o->strategy_list) >= sizeof buf)
+        return qf_err_set(err, QF_EINVAL, "--strategy: list too long");
+    strcpy(buf, o->strategy_list);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+        if (j->n_strategies == BT_MAX_STRATEGIES)
+            return qf_err_set(err, QF_EINVAL, "--strategy: at most %d strategies",
+                              BT_MAX_STRATEGIES);
+        if (qf_strategy_find(t) == NULL)
+            return qf_err_set(err, QF_EINVAL,
+                              "unknown strategy '%s' (buy_and_hold, ma_crossover, mean_reversion)",
+                              t);
+        j->strategies[j->n_strategies++] = t;
+    }
+    if (j->n_strategies == 0)
+        return qf_err_set(err, QF_EINVAL, "--strategy: no strategy named");
+    if (j->n_strategies > 1 && montecarlo)
+        return qf_err_set(err, QF_EINVAL, "montecarlo runs one strategy at a time");
+    if (j->n_strategies > 1 && o->params.n > 0)
+        return qf_err_set(err, QF_EINVAL, "--param needs a single --strategy");
+    if (j->n_strategies > 1 && o->json_path != NULL)
+        return qf_err_set(err, QF_EINVAL, "--json FILE needs a single --strategy");
+    return QF_OK;
+}
+
 int bt_main(qf_cli *cli, int argc, char **argv, int montecarlo,
-            qf_rc (*finish)(bt_job *j, qf_err *err))
+            qf_rc (*finish)(bt_job *j, qf_err *err), qf_rc (*done)(bt_job *j, qf_err *err))
 {
     static bt_job job;
     bt_job *j = &job;
@@ -337,14 +369,9 @@ int bt_main(qf_cli *cli, int argc, char **argv, int montecarlo,
     if (p == -2)
         return QF_EXIT_USAGE;
     qf_rc rc = p == -3 ? QF_EINVAL : QF_OK;
-    const bt_opts *o = &j->o;
-    if (rc == QF_OK) {
-        j->def = qf_strategy_find(o->strategy);
-        if (j->def == NULL)
-            rc = qf_err_set(&err, QF_EINVAL,
-                            "unknown strategy '%s' (buy_and_hold, ma_crossover, mean_reversion)",
-                            o->strategy);
-    }
+    bt_opts *o = &j->o;
+    if (rc == QF_OK)
+        rc = split_strategies(j, montecarlo, &err);
     if (rc == QF_OK && o->vectorized && o->n_symbols != 1)
         rc = qf_err_set(&err, QF_EINVAL, "the vectorized engine runs one symbol at a time");
     if (rc == QF_OK && o->from > o->to)
@@ -354,11 +381,16 @@ int bt_main(qf_cli *cli, int argc, char **argv, int montecarlo,
     if (rc == QF_OK)
         rc = load_bars(cli, o, j->bars, &err);
     j->ec = engine_config(cli, o->capital);
-    if (rc == QF_OK)
+    for (j->current = 0; rc == QF_OK && j->current < j->n_strategies; j->current++) {
+        o->strategy = j->strategies[j->current];
+        j->def = qf_strategy_find(o->strategy);
         rc = bt_run_strategy(j, j->def, &o->params, &j->r, &err);
-    if (rc == QF_OK)
-        rc = finish(j, &err);
-    qf_backtest_result_free(&j->r);
+        if (rc == QF_OK)
+            rc = finish(j, &err);
+        qf_backtest_result_free(&j->r);
+    }
+    if (rc == QF_OK && done != NULL)
+        rc = done(j, &err);
     for (size_t s = 0; s < BT_MAX_SYMBOLS; s++)
         qf_bars_cleanup(&j->bars[s]);
     if (rc != QF_OK) {

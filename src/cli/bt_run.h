@@ -10,13 +10,16 @@
 #include <stdint.h>
 
 #include "backtest/engine.h"
+#include "backtest/metrics.h"
 #include "cli/cli.h"
 #include "core/types.h"
 
-#define BT_MAX_SYMBOLS 16
+#define BT_MAX_SYMBOLS    16
+#define BT_MAX_STRATEGIES 8
 
 typedef struct bt_opts {
-    const char *strategy;
+    const char *strategy;      /* the one being run */
+    const char *strategy_list; /* --strategy as given: NAME[,NAME...] */
     char symbols[BT_MAX_SYMBOLS][QF_SYMBOL_MAX];
     size_t n_symbols;
     const char *exchange;
@@ -44,12 +47,18 @@ typedef struct bt_job {
     qf_engine_config ec;
     double bars_per_year;
     qf_backtest_result r;
+    /* backtest with several strategies: one run each, then a comparison */
+    const char *strategies[BT_MAX_STRATEGIES];
+    size_t n_strategies, current;
+    qf_metrics compared[BT_MAX_STRATEGIES];
 } bt_job;
 
 /* Runs a whole command: parses argv (montecarlo: its extra options), loads
- * the bars, runs the strategy, then finish(). Returns the exit code. */
+ * the bars, then for each strategy named (backtest only may name several):
+ * runs it and calls finish(); at the end done() when not NULL. Returns the
+ * exit code. */
 int bt_main(qf_cli *cli, int argc, char **argv, int montecarlo,
-            qf_rc (*finish)(bt_job *j, qf_err *err));
+            qf_rc (*finish)(bt_job *j, qf_err *err), qf_rc (*done)(bt_job *j, qf_err *err));
 
 /* Runs def with params p on the job's bars and engine (event, or vectorized
  * when the job says so) into out, with a progress bar on a terminal. */

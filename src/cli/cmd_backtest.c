@@ -62,6 +62,22 @@ static json_t *result_json(const bt_opts *opt, json_t *params, json_t *metrics,
     return doc;
 }
 
+/* v in fmt, or "-" when undefined (no closed trades, no deviation). */
+static const char *cell(char *buf, double v, const char *fmt)
+{
+    if (!isfinite(v))
+        return "-";
+    snprintf(buf, 32, fmt, v);
+    return buf;
+}
+
+/* One line of the metrics table. */
+static void row(const char *label, double v, const char *fmt)
+{
+    char buf[32];
+    printf("  %-28s %16s\n", label, cell(buf, v, fmt));
+}
+
 static void print_metrics(const bt_opts *o, const qf_metrics *m, const qf_backtest_result *r)
 {
     printf("%s on", o->strategy);
@@ -72,26 +88,26 @@ static void print_metrics(const bt_opts *o, const qf_metrics *m, const qf_backte
            o->vectorized ? "vectorized" : "event", r->n,
            qf_time_format_iso(r->time[0], a, sizeof a),
            qf_time_format_iso(r->time[r->n - 1], b, sizeof b));
-    printf("  %-28s %16.2f\n", "final equity", m->final_equity);
-    printf("  %-28s %15.2f%%\n", "total return", 100 * m->total_return);
-    printf("  %-28s %15.2f%%\n", "CAGR", 100 * m->cagr);
-    printf("  %-28s %16.3f\n", "Sharpe", m->sharpe);
-    printf("  %-28s %16.3f\n", "Sortino", m->sortino);
-    printf("  %-28s %16.3f\n", "Calmar", m->calmar);
-    printf("  %-28s %15.2f%%\n", "max drawdown", 100 * m->max_drawdown);
+    row("final equity", m->final_equity, "%.2f");
+    row("total return", 100 * m->total_return, "%.2f%%");
+    row("CAGR", 100 * m->cagr, "%.2f%%");
+    row("Sharpe", m->sharpe, "%.3f");
+    row("Sortino", m->sortino, "%.3f");
+    row("Calmar", m->calmar, "%.3f");
+    row("max drawdown", 100 * m->max_drawdown, "%.2f%%");
     printf("  %-28s %16lld\n", "max drawdown duration (bars)",
            (long long)m->max_drawdown_duration_bars);
     printf("  %-28s %16lld\n", "closed trades", (long long)m->trades);
-    printf("  %-28s %15.2f%%\n", "hit rate", 100 * m->hit_rate);
-    printf("  %-28s %16.3f\n", "profit factor", m->profit_factor);
-    printf("  %-28s %16.2f\n", "turnover (per year)", m->turnover_annual);
-    printf("  %-28s %15.2f%%\n", "exposure", 100 * m->exposure);
-    printf("  %-28s %15.3f%%\n", "VaR 5% (bar)", 100 * m->var_5);
-    printf("  %-28s %15.3f%%\n", "CVaR 5% (bar)", 100 * m->cvar_5);
-    printf("  %-28s %16.4f\n", "PSR (vs 0)", m->psr);
-    printf("  %-28s %16.4f\n", "DSR", m->dsr);
-    printf("  %-28s %16.0f\n", "capacity (USD)", m->capacity_usd);
-    printf("  %-28s %16.2f\n", "fees + spread + impact", r->fees + r->spread_cost + r->impact_cost);
+    row("hit rate", 100 * m->hit_rate, "%.2f%%");
+    row("profit factor", m->profit_factor, "%.3f");
+    row("turnover (per year)", m->turnover_annual, "%.2f");
+    row("exposure", 100 * m->exposure, "%.2f%%");
+    row("VaR 5% (bar)", 100 * m->var_5, "%.3f%%");
+    row("CVaR 5% (bar)", 100 * m->cvar_5, "%.3f%%");
+    row("PSR (vs 0)", m->psr, "%.4f");
+    row("DSR", m->dsr, "%.4f");
+    row("capacity (USD)", m->capacity_usd, "%.0f");
+    row("fees + spread + impact", r->fees + r->spread_cost + r->impact_cost, "%.2f");
 }
 
 /* The report's settings table: what the run assumed, as text. */
@@ -131,6 +147,22 @@ static void fill_settings(const bt_job *j, settings *s)
     s->v[s->n++] = c->allow_short ? "allowed" : "long only";
     setting(s, "trials (deflated Sharpe)", "%.0f", j->o.trials);
     setting(s, "bars per year", "%.0f", j->bars_per_year);
+}
+
+/* The report's file: --report as given for one strategy; with several,
+ * FILE.html becomes FILE-STRATEGY.html. */
+static void report_path(const bt_job *j, char *out, size_t size)
+{
+    const char *path = j->o.report_path;
+    if (j->n_strategies < 2) {
+        snprintf(out, size, "%s", path);
+        return;
+    }
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(path, '.');
+    int stem =
+        dot != NULL && (slash == NULL || dot > slash) ? (int)(dot - path) : (int)strlen(path);
+    snprintf(out, size, "%.*s-%s%s", stem, path, j->o.strategy, path + stem);
 }
 
 /* The HTML report: the run against buy-and-hold on the same bars and
@@ -198,7 +230,11 @@ static qf_rc write_report(bt_job *j, const qf_metrics *m, qf_err *err)
                               .n_symbols = o->n_symbols,
                               .mc = have_mc ? &mc : NULL,
                               .mc_sims = have_mc ? sims : NULL};
-        rc = qf_report_write_html(o->report_path, &in, err);
+        char path[4096];
+        report_path(j, path, sizeof path);
+        rc = qf_report_write_html(path, &in, err);
+        if (rc == QF_OK && j->n_strategies > 1 && !j->cli->json)
+            fprintf(stderr, "report: %s\n", path);
     }
     free(ret);
     free(sims);
@@ -248,7 +284,9 @@ static qf_rc finish(bt_job *j, qf_err *err)
         free(mj);
         qf_store_close(store);
     }
-    if (rc == QF_OK) {
+    if (rc == QF_OK && j->n_strategies > 1) {
+        j->compared[j->current] = m; /* printed together by compare() */
+    } else if (rc == QF_OK) {
         if (cli->json) {
             json_t *doc = json_object();
             json_object_set(doc, "parameters", params);
@@ -265,7 +303,47 @@ static qf_rc finish(bt_job *j, qf_err *err)
     return rc;
 }
 
+/* Several strategies: one table, a row each (or one JSON document). */
+static qf_rc compare(bt_job *j, qf_err *err)
+{
+    (void)err;
+    if (j->n_strategies < 2)
+        return QF_OK;
+    const bt_opts *o = &j->o;
+    if (j->cli->json) {
+        json_t *doc = json_array();
+        for (size_t k = 0; k < j->n_strategies; k++) {
+            json_t *row = json_object();
+            json_object_set_new(row, "strategy", json_string(j->strategies[k]));
+            json_object_set_new(row, "metrics", metrics_json(&j->compared[k]));
+            json_array_append_new(doc, row);
+        }
+        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+        fputc('\n', stdout);
+        json_decref(doc);
+        return QF_OK;
+    }
+    printf("%zu strategies on", j->n_strategies);
+    for (size_t s = 0; s < o->n_symbols; s++)
+        printf(" %s", o->symbols[s]);
+    printf(" %s, %s engine, %zu bars, starting equity %.0f\n", o->timeframe,
+           o->vectorized ? "vectorized" : "event", j->bars[0].n, j->ec.initial_equity);
+    printf("  %-16s %11s %8s %7s %8s %8s %7s %7s %6s %8s %14s\n", "strategy", "total ret", "CAGR",
+           "Sharpe", "Sortino", "max DD", "Calmar", "trades", "hit", "exposure", "final equity");
+    for (size_t k = 0; k < j->n_strategies; k++) {
+        const qf_metrics *m = &j->compared[k];
+        char c[11][32];
+        printf("  %-16s %11s %8s %7s %8s %8s %7s %7lld %6s %8s %14.2f\n", j->strategies[k],
+               cell(c[0], 100 * m->total_return, "%.1f%%"), cell(c[1], 100 * m->cagr, "%.2f%%"),
+               cell(c[2], m->sharpe, "%.3f"), cell(c[3], m->sortino, "%.3f"),
+               cell(c[4], 100 * m->max_drawdown, "%.2f%%"), cell(c[5], m->calmar, "%.3f"),
+               (long long)m->trades, cell(c[6], 100 * m->hit_rate, "%.1f%%"),
+               cell(c[7], 100 * m->exposure, "%.1f%%"), m->final_equity);
+    }
+    return QF_OK;
+}
+
 int qf_cmd_backtest(qf_cli *cli, int argc, char **argv)
 {
-    return bt_main(cli, argc, argv, 0, finish);
+    return bt_main(cli, argc, argv, 0, finish, compare);
 }

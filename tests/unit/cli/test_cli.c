@@ -206,11 +206,25 @@ Test(cli, db_from_environment)
 Test(cli, make_run_script_imports_once)
 {
     char cmd[1200], *out = NULL;
-    snprintf(cmd, sizeof cmd, "QUANTFLOW_DB='%s' bash '%s/scripts/run.sh' '%s'", db, QF_SOURCE_DIR,
-             QF);
+    snprintf(cmd, sizeof cmd,
+             "QUANTFLOW_DB='%s' QF_REPORT_DIR='%s/reports' bash '%s/scripts/run.sh' '%s'", db, dir,
+             QF_SOURCE_DIR, QF);
     cr_assert_eq(qf_test_run(cmd, &out, NULL), 0);
     cr_assert(strstr(out, "ETH/USDT 4h: 18370 rows read, 18370 imported") != NULL, "%s", out);
     cr_assert(strstr(out, "SOL/USDT     4h") != NULL, "%s", out);
+    /* the benchmark strategies compared on BTC, a report each */
+    cr_assert(strstr(out, "3 strategies on BTC/USDT 4h, event engine, 18370 bars") != NULL, "%s",
+              out);
+    cr_assert(strstr(out, "ma_crossover") != NULL && strstr(out, "mean_reversion") != NULL);
+    const char *names[] = {"buy_and_hold", "ma_crossover", "mean_reversion"};
+    for (int i = 0; i < 3; i++) {
+        char path[900];
+        snprintf(path, sizeof path, "%s/reports/BTCUSDT-4h-%s.html", dir, names[i]);
+        size_t len = 0;
+        char *html = qf_test_read_file(path, &len);
+        cr_expect(html != NULL && len > 10000, "report %s", path);
+        free(html);
+    }
     free(out);
     cr_assert_eq(qf_test_run(cmd, &out, NULL), 0);
     cr_assert(strstr(out, "already stored, skipped") != NULL, "%s", out);
@@ -450,6 +464,19 @@ Test(cli, backtest_html_report)
     cr_assert_eq(qf_test_run(args, &out, NULL), 0);
     cr_expect_str_eq(out, "1\n", "only the good run recorded");
     free(out);
+    /* several strategies: what they cannot share is refused */
+    const char *cases[][2] = {
+        {"backtest --strategy ma_crossover,nope --symbol BTC/USDT", "unknown strategy 'nope'"},
+        {"backtest --strategy ma_crossover,mean_reversion --symbol BTC/USDT --param fast=10",
+         "--param needs a single --strategy"},
+        {"montecarlo --strategy ma_crossover,mean_reversion --symbol BTC/USDT",
+         "montecarlo runs one strategy at a time"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        cr_expect_eq(qf(cases[i][0], NULL, &err), 1, "%s", cases[i][0]);
+        cr_expect(strstr(err, cases[i][1]) != NULL, "%s: %s", cases[i][0], err);
+        free(err);
+    }
 }
 
 Test(cli, features_csv)
