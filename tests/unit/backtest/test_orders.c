@@ -28,7 +28,7 @@ typedef struct action {
 typedef struct script {
     const action *acts;
     size_t n;
-    int64_t ids[8];
+    int64_t ids[64];
     int working[64]; /* query of ids[0] at bars at .. at + 63 */
     qf_rc cancel_rc, submit_rc;
     char msg[QF_ERR_MSG_MAX];
