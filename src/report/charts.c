@@ -106,8 +106,9 @@ static void heat_cell(FILE *f, double r, double cap, const char *cls)
     int rgb[3];
     for (int k = 0; k < 3; k++)
         rgb[k] = (int)lround(255 + (to[k] - 255) * t);
+    double pct = fabs(r) < 0.0005 ? 0 : r * 100; /* no "-0.0%" */
     fprintf(f, "<td class=\"%s%s\" style=\"background:#%02x%02x%02x\">%.1f%%</td>", cls,
-            t > 0.55 ? " dark" : "", rgb[0], rgb[1], rgb[2], r * 100);
+            t > 0.55 ? " dark" : "", rgb[0], rgb[1], rgb[2], pct);
 }
 
 void qf__report_monthly(FILE *f, const qf__report_data *d)
@@ -192,35 +193,66 @@ void qf__report_rolling(FILE *f, const qf__report_data *d)
             d->window, in->bars_per_year);
 }
 
-/* One histogram of column col of the simulations with the 5/50/95
- * percentile marks and the backtest's own value. */
+/* Total returns of a bootstrap spread over orders of magnitude (compounding
+ * is multiplicative), so past a factor of 10 between the smallest and the
+ * largest equity multiple they are binned on a log scale of 1 + r. Fills
+ * d->scratch with the values to bin and returns 1 for log. */
+static int total_return_values(const qf__report_data *d)
+{
+    const qf_report_input *in = d->in;
+    size_t n = in->mc->n_sims;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        d->scratch[i] = 1 + in->mc_sims[3 * i];
+        lo = fmin(lo, d->scratch[i]);
+        hi = fmax(hi, d->scratch[i]);
+    }
+    int log_x = lo > 0 && hi / lo > 10;
+    for (size_t i = 0; i < n; i++)
+        d->scratch[i] = log_x ? log10(d->scratch[i]) : d->scratch[i] - 1;
+    return log_x;
+}
+
+/* One histogram of column col of the simulations (0 total return, 1
+ * Sharpe, 2 max drawdown) with the 5/50/95 percentile marks and the
+ * backtest's own value. */
 static void mc_histogram(FILE *f, const qf__report_data *d, size_t col, const char *title,
                          const qf_mc_dist *dist, double actual, qf__fmt fmt)
 {
     const qf_mc_summary *mc = d->in->mc;
     size_t counts[N_BINS], top = 0;
     double lo, hi;
-    qf_report_histogram(d->in->mc_sims + col, mc->n_sims, 3, N_BINS, counts, &lo, &hi);
+    int log_x = col == 0 && total_return_values(d);
+    if (col == 0)
+        qf_report_histogram(d->scratch, mc->n_sims, 1, N_BINS, counts, &lo, &hi);
+    else
+        qf_report_histogram(d->in->mc_sims + col, mc->n_sims, 3, N_BINS, counts, &lo, &hi);
     for (size_t b = 0; b < N_BINS; b++)
         top = counts[b] > top ? counts[b] : top;
+    /* on the log scale points are equity multiples 1 + r */
+    double shift = log_x ? 1 : 0;
+    double a = log_x ? log10(1 + actual) : actual;
     fputs("<figure>", f);
     qf__chart c;
     qf__chart_begin(&c, f, title, HIST_W, HIST_H);
     c.left = 48;
     c.right = HIST_W - 14;
     c.top = 50;
-    c.x0 = isfinite(actual) ? fmin(lo, actual) : lo;
-    c.x1 = isfinite(actual) ? fmax(hi, actual) : hi;
+    c.log_x = log_x;
+    c.x0 = isfinite(a) ? fmin(lo, a) : lo;
+    c.x1 = isfinite(a) ? fmax(hi, a) : hi;
     c.y0 = 0;
     c.y1 = (double)top;
     qf__chart_nice(&c.y0, &c.y1, 4);
     qf__chart_y_axis(&c, QF__FMT_NUM);
-    qf__chart_x_axis(&c, fmt);
+    qf__chart_x_axis(&c, log_x ? QF__FMT_MULT : fmt);
     double w = (hi - lo) / N_BINS;
     for (size_t b = 0; b < N_BINS; b++) {
         if (counts[b] == 0)
             continue;
-        double x0 = qf__chart_px(&c, lo + (double)b * w), x1 = qf__chart_px(&c, lo + (b + 1) * w);
+        double e0 = lo + (double)b * w, e1 = lo + (double)(b + 1) * w;
+        double x0 = qf__chart_px(&c, log_x ? pow(10, e0) : e0);
+        double x1 = qf__chart_px(&c, log_x ? pow(10, e1) : e1);
         double y = qf__chart_py(&c, (double)counts[b]);
         fprintf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>", x0,
                 y, fmax(x1 - x0 - 0.5, 0.5), c.bottom - y);
@@ -233,14 +265,16 @@ static void mc_histogram(FILE *f, const qf__report_data *d, size_t col, const ch
         char v[48], lab[64];
         qf__fmt_value(marks[k], fmt, v, sizeof v);
         snprintf(lab, sizeof lab, "%s %s", names[k], v);
-        qf__chart_vline(&c, marks[k], "pmark", NULL, 0);
-        qf__chart_label(&c, marks[k], 14 + 12 * k, lab);
+        qf__chart_vline(&c, marks[k] + shift, "pmark", NULL, 0);
+        qf__chart_label(&c, marks[k] + shift, 14 + 12 * k, lab);
     }
     if (isfinite(actual))
-        qf__chart_vline(&c, actual, "actual", NULL, 0);
+        qf__chart_vline(&c, actual + shift, "actual", NULL, 0);
     qf__chart_end(&c);
     fputs("<figcaption>", f);
     qf__html_text(f, title);
+    if (log_x)
+        fputs(" (log scale of the equity multiple 1 + r)", f);
     fputs("</figcaption></figure>\n", f);
 }
 

@@ -55,7 +55,8 @@ typedef struct qf_report_input {
     size_t n_symbols;
     const qf_mc_summary *mc; /* Monte Carlo summary; NULL: the section says it was not run */
     const double *mc_sims;   /* mc->n_sims rows {total_return, sharpe, max_drawdown}; may be NULL */
-    size_t rolling_window;   /* bars of the rolling Sharpe; 0: bars_per_year / 12 (a month) */
+    size_t rolling_window;   /* bars of the rolling Sharpe; 0: bars_per_year / 12 (a month), */
+                             /* at most a quarter of the series */
 } qf_report_input;
 
 /* Writes the report to path atomically: a temporary file in the same

@@ -23,7 +23,8 @@ typedef struct qf__report_data {
     size_t window;           /* bars of the rolling Sharpe actually used */
     qf_month_return *months; /* n_months */
     size_t n_months;
-    size_t *idx; /* decimation scratch, 2 * QF__REPORT_COLS + 2 */
+    size_t *idx;     /* decimation scratch, 2 * QF__REPORT_COLS + 2 */
+    double *scratch; /* mc->n_sims values when mc_sims is given, else NULL */
 } qf__report_data;
 
 /* UTC calendar date of a time in ms (series.c). */
@@ -37,38 +38,40 @@ typedef enum qf__fmt {
     QF__FMT_NUM,   /* 1.23 */
     QF__FMT_PCT,   /* a fraction as a percent: 0.123 -> 12.3% */
     QF__FMT_MONEY, /* compact: 12k, 1.5M */
+    QF__FMT_MULT,  /* a multiple: x2.5 */
 } qf__fmt;
 
 /* Formats v into buf ("—" for NaN). */
 void qf__fmt_value(double v, qf__fmt fmt, char *buf, size_t size);
 
 /* A chart: an SVG viewBox with a rectangular plot area mapping data x
- * (time in ms, or a value) and y (log10 of the value when log_y) onto it. */
+ * (time in ms, or a value) and y onto it; on a log axis the range is in
+ * log10 units while the points drawn are given as plain values. */
 typedef struct qf__chart {
     FILE *f;
     double w, h;        /* viewBox size */
     double left, right; /* plot area edges in viewBox units */
     double top, bottom;
-    double x0, x1; /* data range on x */
+    double x0, x1; /* data range on x, log10 units when log_x */
     double y0, y1; /* data range on y, log10 units when log_y */
-    int log_y;
+    int log_x, log_y;
 } qf__chart;
 
 /* Opens <svg> of w x h with an accessible label; the plot area leaves room
- * for the axes. Set x0..y1 and log_y before drawing. */
+ * for the axes. Set x0..y1, log_x and log_y before drawing. */
 void qf__chart_begin(qf__chart *c, FILE *f, const char *label, double w, double h);
 void qf__chart_end(qf__chart *c);
 
 /* Rounds [*lo, *hi] out to nice steps for about `target` ticks. */
 void qf__chart_nice(double *lo, double *hi, int target);
 
-/* Gridlines and labels: y ticks (1-2-5 per decade on a log axis), calendar
- * time ticks on x, or value ticks on x. */
+/* Gridlines and labels: value ticks on y or x (1-2-5 per decade on a log
+ * axis), or calendar time ticks on x. */
 void qf__chart_y_axis(qf__chart *c, qf__fmt fmt);
 void qf__chart_time_axis(qf__chart *c);
 void qf__chart_x_axis(qf__chart *c, qf__fmt fmt);
 
-/* Data to viewBox coordinates (y in data units, log applied here). */
+/* Data to viewBox coordinates (plain values: the log is applied here). */
 double qf__chart_px(const qf__chart *c, double x);
 double qf__chart_py(const qf__chart *c, double y);
 

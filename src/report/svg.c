@@ -49,8 +49,16 @@ void qf__fmt_value(double v, qf__fmt fmt, char *buf, size_t size)
     if (v == 0)
         v = 0; /* no "-0" */
     double a = fabs(v);
-    if (fmt == QF__FMT_PCT)
+    if (fmt == QF__FMT_PCT && a >= 10)
+        snprintf(buf, size, "%.0f%%", v * 100); /* 12377%, never 1.238e+04% */
+    else if (fmt == QF__FMT_PCT)
         snprintf(buf, size, "%.4g%%", v * 100);
+    else if (fmt == QF__FMT_MULT && a >= 1e3) {
+        char m[40];
+        qf__fmt_value(v, QF__FMT_MONEY, m, sizeof m);
+        snprintf(buf, size, "×%s", m);
+    } else if (fmt == QF__FMT_MULT)
+        snprintf(buf, size, "×%.4g", v);
     else if (fmt == QF__FMT_MONEY && a >= 1e9)
         snprintf(buf, size, "%.4gB", v / 1e9);
     else if (fmt == QF__FMT_MONEY && a >= 1e6)
@@ -89,9 +97,10 @@ void qf__chart_end(qf__chart *c)
 
 double qf__chart_px(const qf__chart *c, double x)
 {
+    double v = c->log_x ? log10(x) : x;
     if (!(c->x1 > c->x0))
         return (c->left + c->right) / 2;
-    return c->left + (x - c->x0) / (c->x1 - c->x0) * (c->right - c->left);
+    return c->left + (v - c->x0) / (c->x1 - c->x0) * (c->right - c->left);
 }
 
 double qf__chart_py(const qf__chart *c, double y)
@@ -132,28 +141,36 @@ static void y_tick(qf__chart *c, double py, double v, qf__fmt fmt)
     fprintf(c->f, "<text class=\"yl\" x=\"%g\" y=\"%.1f\">%s</text>\n", c->left - 6, py + 4, buf);
 }
 
-static void log_y_axis(qf__chart *c, qf__fmt fmt)
+/* Tick values on a log axis spanning [lo, hi] in log10 units: 1-2-5 per
+ * decade over a short span, 1-3 over a few decades, every decade (or every
+ * other) over a long one. Writes at most max values and returns how many. */
+static int log_ticks(double lo, double hi, double *out, int max)
 {
-    static const double mults[3] = {1, 2, 5};
-    double decades = c->y1 - c->y0;
-    int n_mults = decades <= 2.5 ? 3 : 1;
+    static const double three[3] = {1, 2, 5}, two[2] = {1, 3}, one[1] = {1};
+    double decades = hi - lo;
+    const double *mults = decades <= 2.5 ? three : decades <= 5 ? two : one;
+    int n_mults = decades <= 2.5 ? 3 : decades <= 5 ? 2 : 1;
     int every = decades > 8 ? 2 : 1;
-    for (int e = (int)floor(c->y0); e <= (int)ceil(c->y1); e++) {
+    int n = 0;
+    for (int e = (int)floor(lo); e <= (int)ceil(hi) && n < max; e++) {
         if (e % every != 0)
             continue;
-        for (int k = 0; k < n_mults; k++) {
+        for (int k = 0; k < n_mults && n < max; k++) {
             double v = mults[k] * pow(10, e);
-            double lv = log10(v);
-            if (lv >= c->y0 - 1e-9 && lv <= c->y1 + 1e-9)
-                y_tick(c, qf__chart_py(c, v), v, fmt);
+            if (log10(v) >= lo - 1e-9 && log10(v) <= hi + 1e-9)
+                out[n++] = v;
         }
     }
+    return n;
 }
 
 void qf__chart_y_axis(qf__chart *c, qf__fmt fmt)
 {
     if (c->log_y) {
-        log_y_axis(c, fmt);
+        double v[40];
+        int n = log_ticks(c->y0, c->y1, v, 40);
+        for (int k = 0; k < n; k++)
+            y_tick(c, qf__chart_py(c, v[k]), v[k], fmt);
         return;
     }
     if (!(c->y1 > c->y0))
@@ -179,7 +196,19 @@ void qf__chart_x_axis(qf__chart *c, qf__fmt fmt)
 {
     if (!(c->x1 > c->x0))
         return;
-    double step = nice_step(c->x1 - c->x0, 8);
+    if (c->log_x) {
+        double v[40];
+        int n = log_ticks(c->x0, c->x1, v, 40);
+        for (int k = 0; k < n; k++) {
+            char buf[48];
+            qf__fmt_value(v[k], fmt, buf, sizeof buf);
+            x_tick(c, v[k], buf);
+        }
+        return;
+    }
+    /* about one label per 80 units, so labels like "-12%" never touch */
+    int target = (int)((c->right - c->left) / 80);
+    double step = nice_step(c->x1 - c->x0, target > 2 ? target : 2);
     for (double k = ceil(c->x0 / step - 1e-9); k <= floor(c->x1 / step + 1e-9); k++) {
         char buf[48];
         double v = k * step;
@@ -299,9 +328,10 @@ void qf__chart_hline(qf__chart *c, double y, const char *cls, const char *label)
     double py = qf__chart_py(c, y);
     fprintf(c->f, "<line class=\"%s\" x1=\"%g\" y1=\"%.1f\" x2=\"%g\" y2=\"%.1f\"/>\n", cls,
             c->left, py, c->right, py);
+    /* At the left end: drawdowns start at a peak and rolling ratios start
+     * empty, so the label rarely sits on the curve there. */
     if (label != NULL) {
-        fprintf(c->f, "<text class=\"ref\" x=\"%g\" y=\"%.1f\" text-anchor=\"end\">", c->right - 4,
-                py - 4);
+        fprintf(c->f, "<text class=\"ref\" x=\"%g\" y=\"%.1f\">", c->left + 6, py - 5);
         qf__html_text(c->f, label);
         fputs("</text>\n", c->f);
     }
