@@ -556,6 +556,11 @@ qf_rc qf_backtest_run(const qf_engine_config *c, const qf_strategy_def *def,
     rc = def->init(p, n_symbols, &state, err);
     if (rc != QF_OK)
         return rc;
+    rc = qf_strategy_check_history(def, state, bars, n_symbols, err);
+    if (rc != QF_OK) {
+        def->free(state);
+        return rc;
+    }
     engine e;
     qf_backtest_result r;
     memset(&r, 0, sizeof r);

@@ -215,6 +215,11 @@ static qf_rc run_vectorized(const qf_engine_config *c, const qf_strategy_def *de
         rc = def->init(p, 1, &st, err);
     if (rc != QF_OK)
         return rc;
+    rc = qf_strategy_check_history(def, st, b, 1, err);
+    if (rc != QF_OK) {
+        def->free(st);
+        return rc;
+    }
     double *tg = malloc(b->n * sizeof *tg);
     r->time = malloc(b->n * sizeof *r->time);
     r->equity = malloc(b->n * sizeof *r->equity);

@@ -67,7 +67,7 @@ static const char *cell(char *buf, double v, const char *fmt)
 {
     if (!isfinite(v))
         return "-";
-    snprintf(buf, 32, fmt, v);
+    snprintf(buf, 32, fmt, v == 0 ? 0.0 : v); /* no "-0.000" */
     return buf;
 }
 

@@ -58,9 +58,15 @@ static void no_free(void *state)
     (void)state;
 }
 
-const qf_strategy_def qf_strategy_buy_and_hold = {
-    "buy_and_hold", "long from the first bar to the last", NULL, NULL, 0, bh_init, bh_on_bar,
-    no_free};
+const qf_strategy_def qf_strategy_buy_and_hold = {"buy_and_hold",
+                                                  "long from the first bar to the last",
+                                                  NULL,
+                                                  NULL,
+                                                  0,
+                                                  bh_init,
+                                                  bh_on_bar,
+                                                  no_free,
+                                                  NULL};
 
 /* ---- MA crossover ---- */
 
@@ -110,6 +116,11 @@ static qf_rc ma_on_bar(void *state, const qf_strategy_ctx *ctx, double *out, qf_
     return QF_OK;
 }
 
+static size_t ma_warmup(const void *state)
+{
+    return (size_t)((const ma_state *)state)->slow;
+}
+
 const qf_strategy_def qf_strategy_ma_crossover = {
     "ma_crossover",
     "long while SMA(fast) > SMA(slow) over bars <= t-1",
@@ -118,7 +129,8 @@ const qf_strategy_def qf_strategy_ma_crossover = {
     2,
     ma_init,
     ma_on_bar,
-    free};
+    free,
+    ma_warmup};
 
 /* ---- mean reversion ---- */
 
@@ -204,6 +216,11 @@ static void mr_free(void *state)
     free(st);
 }
 
+static size_t mr_warmup(const void *state)
+{
+    return (size_t)((const mr_state *)state)->lookback;
+}
+
 const qf_strategy_def qf_strategy_mean_reversion = {
     "mean_reversion",
     "long below z = entry_z, flat above exit_z (z over the lookback bars <= t-1)",
@@ -212,4 +229,5 @@ const qf_strategy_def qf_strategy_mean_reversion = {
     3,
     mr_init,
     mr_on_bar,
-    mr_free};
+    mr_free,
+    mr_warmup};

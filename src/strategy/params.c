@@ -97,3 +97,16 @@ qf_rc qf_strategy_params_check_names(const qf_strategy_def *def, const qf_strate
     }
     return QF_OK;
 }
+
+qf_rc qf_strategy_check_history(const qf_strategy_def *def, const void *state, const qf_bars *bars,
+                                size_t n_symbols, qf_err *err)
+{
+    size_t w = def->warmup != NULL ? def->warmup(state) : 0;
+    for (size_t s = 0; s < n_symbols; s++)
+        if (bars[s].n < w + 2)
+            return qf_err_set(err, QF_EINVAL,
+                              "%s needs at least %zu bars (a warm-up of %zu, a bar to decide at "
+                              "and one to fill in); symbol #%zu has %zu",
+                              def->name, w + 2, w, s + 1, bars[s].n);
+    return QF_OK;
+}

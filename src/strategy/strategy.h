@@ -80,6 +80,10 @@ typedef struct qf_strategy_def {
     /* Writes ctx->n_symbols targets. */
     qf_rc (*on_bar)(void *state, const qf_strategy_ctx *ctx, double *out_targets, qf_err *err);
     void (*free)(void *state);
+    /* Bars of history before the first bar a decision can use (the longest
+     * lookback); NULL: none. Engines refuse a series too short to decide
+     * and fill at least once after it. */
+    size_t (*warmup)(const void *state);
 } qf_strategy_def;
 
 /* The registered strategies; NULL when unknown. */
@@ -100,6 +104,12 @@ QF_NODISCARD qf_rc qf_strategy_params_parse(qf_strategy_params *p, const char *a
 
 /* The value of name, or def when absent. */
 double qf_strategy_params_get(const qf_strategy_params *p, const char *name, double def);
+
+/* QF_EINVAL naming the strategy, its warm-up and the shortest series when a
+ * symbol has fewer than warmup + 2 bars (a bar to decide at after the
+ * warm-up and one to fill in). state is the strategy's, after init. */
+QF_NODISCARD qf_rc qf_strategy_check_history(const qf_strategy_def *def, const void *state,
+                                             const qf_bars *bars, size_t n_symbols, qf_err *err);
 
 /* QF_EINVAL when p names a parameter def does not take. */
 QF_NODISCARD qf_rc qf_strategy_params_check_names(const qf_strategy_def *def,

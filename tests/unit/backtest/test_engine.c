@@ -206,8 +206,8 @@ static void short_free(void *st)
     (void)st;
 }
 
-static const qf_strategy_def flipper = {"flipper", "",         NULL,      NULL,
-                                        0,         short_init, short_bar, short_free};
+static const qf_strategy_def flipper = {"flipper",  "",        NULL,       NULL, 0,
+                                        short_init, short_bar, short_free, NULL};
 
 Test(engine, spot_is_long_only_unless_allowed)
 {
@@ -252,5 +252,16 @@ Test(engine, bad_input_rejected)
     cr_expect_eq(qf_backtest_run(&c, qf_strategy_find("buy_and_hold"), NULL, &b, 1, &r, &err),
                  QF_EINVAL);
     cr_expect_str_eq(err.msg, "backtest: max_participation must be in (0, 1], got 0");
+    c.max_participation = 0.1;
+    b.n = 51; /* slow 50: no bar left to decide and fill */
+    cr_expect_eq(qf_backtest_run(&c, qf_strategy_find("ma_crossover"), NULL, &b, 1, &r, &err),
+                 QF_EINVAL);
+    cr_expect_str_eq(err.msg, "ma_crossover needs at least 52 bars (a warm-up of 50, a bar to "
+                              "decide at and one to fill in); symbol #1 has 51");
+    b.n = 52;
+    cr_expect_eq(qf_backtest_run(&c, qf_strategy_find("ma_crossover"), NULL, &b, 1, &r, &err),
+                 QF_OK);
+    qf_backtest_result_free(&r);
+    b.n = 18370;
     qf_bars_cleanup(&b);
 }

@@ -81,7 +81,8 @@ static void sc_free(void *st)
     (void)st;
 }
 
-static const qf_strategy_def scripted = {"scripted", "", NULL, NULL, 0, sc_init, sc_bar, sc_free};
+static const qf_strategy_def scripted = {"scripted", "",     NULL,    NULL, 0,
+                                         sc_init,    sc_bar, sc_free, NULL};
 
 static qf_bars load(const char *sym)
 {

@@ -341,6 +341,11 @@ Test(cli, backtest_bad_input_writes_nothing)
         {"--strategy buy_and_hold --symbol BTC/USDT --from 2024-01-01 --to 2023-01-01",
          "empty date range"},
         {"--strategy ma_crossover --symbol BTC/USDT --param window=3", "no parameter 'window'"},
+        {"--strategy ma_crossover --symbol BTC/USDT --from 2024-01-01 --to 2024-01-05",
+         "ma_crossover needs at least 52 bars"},
+        {"--strategy mean_reversion --symbol BTC/USDT --engine vectorized --from 2024-01-01 "
+         "--to 2024-01-03",
+         "mean_reversion needs at least 22 bars"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(args, sizeof args, "backtest %s --json '%s'", cases[i][0], json);
