@@ -160,8 +160,12 @@ void qf__report_rolling(FILE *f, const qf__report_data *d)
         }
     }
     fprintf(f, "<section id=\"rolling\"><h2>Rolling Sharpe ratio (%zu bars)</h2>\n", d->window);
-    if (finite == 0) {
+    if (finite == 0 && in->n <= d->window) {
         fprintf(f, "<p>Too few bars for a window of %zu returns.</p></section>\n", d->window);
+        return;
+    }
+    if (finite == 0) {
+        fputs("<p>Undefined in every window: the equity does not move.</p></section>\n", f);
         return;
     }
     double full = in->metrics->sharpe;

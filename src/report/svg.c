@@ -135,6 +135,8 @@ void qf__chart_nice(double *lo, double *hi, int target)
 static void y_tick(qf__chart *c, double py, double v, qf__fmt fmt)
 {
     char buf[48];
+    if (!isfinite(py))
+        return;
     qf__fmt_value(v, fmt, buf, sizeof buf);
     fprintf(c->f, "<line class=\"grid\" x1=\"%g\" y1=\"%.1f\" x2=\"%g\" y2=\"%.1f\"/>", c->left, py,
             c->right, py);
@@ -185,6 +187,8 @@ void qf__chart_y_axis(qf__chart *c, qf__fmt fmt)
 static void x_tick(qf__chart *c, double x, const char *label)
 {
     double px = qf__chart_px(c, x);
+    if (!isfinite(px))
+        return;
     fprintf(c->f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%g\" x2=\"%.1f\" y2=\"%g\"/>", px, c->top,
             px, c->bottom);
     fprintf(c->f, "<text class=\"xl\" x=\"%.1f\" y=\"%g\">", px, c->bottom + 18);
@@ -326,6 +330,8 @@ void qf__chart_series(qf__chart *c, const int64_t *t, const double *y, double sc
 void qf__chart_hline(qf__chart *c, double y, const char *cls, const char *label)
 {
     double py = qf__chart_py(c, y);
+    if (!isfinite(py))
+        return; /* an undefined reference (NaN Sharpe) is not drawn */
     fprintf(c->f, "<line class=\"%s\" x1=\"%g\" y1=\"%.1f\" x2=\"%g\" y2=\"%.1f\"/>\n", cls,
             c->left, py, c->right, py);
     /* At the left end: drawdowns start at a peak and rolling ratios start
@@ -340,6 +346,8 @@ void qf__chart_hline(qf__chart *c, double y, const char *cls, const char *label)
 void qf__chart_vline(qf__chart *c, double x, const char *cls, const char *label, int row)
 {
     double px = qf__chart_px(c, x);
+    if (!isfinite(px))
+        return;
     fprintf(c->f, "<line class=\"%s\" x1=\"%.1f\" y1=\"%g\" x2=\"%.1f\" y2=\"%g\"/>\n", cls, px,
             c->top, px, c->bottom);
     if (label != NULL)
@@ -349,6 +357,8 @@ void qf__chart_vline(qf__chart *c, double x, const char *cls, const char *label,
 void qf__chart_label(qf__chart *c, double x, double y, const char *label)
 {
     double px = qf__chart_px(c, x);
+    if (!isfinite(px))
+        return;
     /* Labels near the right edge go to the left of their x. */
     int right_side = px < c->left + 0.75 * (c->right - c->left);
     fprintf(c->f, "<text class=\"ref\" x=\"%.1f\" y=\"%g\" text-anchor=\"%s\">",

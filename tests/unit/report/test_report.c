@@ -489,6 +489,41 @@ Test(report, small_run_without_benchmark_trades_or_monte_carlo)
     free(path);
 }
 
+/* A curve that never moves: Sharpe, Sortino and most ratios are undefined,
+ * and so are the bootstrap's Sharpe ratios. Nothing may print as nan/inf. */
+Test(report, flat_curve_shows_undefined_values_as_a_dash)
+{
+    small s;
+    small_input(&s);
+    double r[59] = {0};
+    for (int i = 0; i < 60; i++)
+        s.eq[i] = 1000;
+    qf_metrics_input mi = {s.eq, 60, 365, NULL, 0, 0, 0, 1, 0, 0};
+    cr_assert_eq(qf_metrics_compute(&mi, &s.m, NULL), QF_OK);
+    cr_assert(isnan(s.m.sharpe));
+    double rows[3 * 20];
+    qf_mc_summary mc;
+    qf_mc_config cfg = {20, 5, 1, 365, 1};
+    cr_assert_eq(qf_mc_bootstrap(r, 59, &cfg, &mc, rows, NULL), QF_OK);
+    s.in.mc = &mc;
+    s.in.mc_sims = rows;
+    char *dir = qf_test_tmpdir(), *path = join(dir, "flat.html");
+    qf_err err = {0};
+    cr_assert_eq(qf_report_write_html(path, &s.in, &err), QF_OK, "%s", err.msg);
+    char *html = qf_test_read_file(path, NULL);
+    cr_expect_null(strstr(html, "nan"));
+    cr_expect_null(strstr(html, "inf"));
+    cr_expect_null(strstr(html, "NaN"));
+    cr_expect_not_null(
+        strstr(html, "<tr id=\"m-sharpe\"><th>Sharpe ratio</th><td class=\"r\">—</td>"));
+    cr_expect_not_null(strstr(html, "the equity does not move"));
+    cr_expect_eq(count(html, "<svg"), 5, "equity, drawdown and three histograms");
+    free(html);
+    qf_test_rmtree(dir);
+    free(dir);
+    free(path);
+}
+
 Test(report, unwritable_path_leaves_nothing)
 {
     small s;
