@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "backtest/engine.h"
@@ -556,6 +558,32 @@ Test(report, unwritable_path_leaves_nothing)
     free(old);
     free(sub);
     free(missing);
+    qf_test_rmtree(dir);
+    free(dir);
+}
+
+/* A write that fails half way (here: a 4 KB file size limit, as a full disk
+ * would) removes the partial temporary file and leaves the old report. Each
+ * Criterion test runs in its own process, so the limit stays here. */
+Test(report, failed_write_leaves_the_old_report)
+{
+    small s;
+    small_input(&s);
+    char *dir = qf_test_tmpdir();
+    char *old = qf_test_write_file(dir, "r.html", "old", 3);
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lim = {4096, 4096};
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    qf_err err = {0};
+    qf_rc rc = qf_report_write_html(old, &s.in, &err);
+    cr_expect_eq(rc, QF_EIO, "%s", err.msg);
+    cr_expect_not_null(strstr(err.msg, old), "names the path: %s", err.msg);
+    cr_expect_not_null(strstr(err.msg, "too large"), "and the reason: %s", err.msg);
+    char *text = qf_test_read_file(old, NULL);
+    cr_expect_str_eq(text, "old");
+    cr_expect_eq(dir_entries(dir), 1, "no temporary file left");
+    free(text);
+    free(old);
     qf_test_rmtree(dir);
     free(dir);
 }
