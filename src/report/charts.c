@@ -43,7 +43,8 @@ void qf__report_equity(FILE *f, const qf__report_data *d)
 {
     const qf_report_input *in = d->in;
     qf__chart c;
-    fputs("<section id=\"equity\"><h2>Equity against buy-and-hold</h2>\n", f);
+    fprintf(f, "<section id=\"equity\"><h2>Equity%s</h2>\n",
+            in->benchmark != NULL ? " against buy-and-hold" : "");
     qf__chart_begin(&c, f, "Equity curve of the strategy and of buy-and-hold", CHART_W, CHART_H);
     c.x0 = (double)in->time[0];
     c.x1 = (double)in->time[in->n - 1];

@@ -88,6 +88,20 @@ static void expect_self_contained(const char *html)
         cr_expect_null(strstr(html, banned[k]), "report references '%s'", banned[k]);
 }
 
+/* Every element the writer opens is closed as often. */
+static void expect_balanced(const char *html)
+{
+    const char *tags[] = {"section", "table", "thead",  "tbody", "tr",
+                          "td",      "svg",   "figure", "main"};
+    for (size_t k = 0; k < sizeof tags / sizeof tags[0]; k++) {
+        char open[32], close[32];
+        snprintf(open, sizeof open, "<%s", tags[k]);
+        snprintf(close, sizeof close, "</%s>", tags[k]);
+        cr_expect_eq(count(html, open), count(html, close), "<%s> opened %zu, closed %zu", tags[k],
+                     count(html, open), count(html, close));
+    }
+}
+
 static void keep_copy(const char *html, size_t len)
 {
     const char *keep = getenv("QF_REPORT_KEEP");
@@ -170,6 +184,7 @@ Test(report, btc_ma_crossover_against_buy_and_hold)
     cr_expect_eq(count(html, "<svg"), 6);
     cr_expect_eq(count(html, "</svg>"), 6);
     expect_self_contained(html);
+    expect_balanced(html);
 
     /* every metric with its definition */
     for (size_t i = 0; i < QF_METRICS_COUNT; i++) {
@@ -431,6 +446,7 @@ Test(report, long_series_stay_small)
     cr_expect_eq(count(html, "<svg"), 3, "no Monte Carlo given: three charts");
     cr_expect_not_null(strstr(html, "Not run"));
     expect_self_contained(html);
+    expect_balanced(html);
     free(html);
     qf_test_rmtree(dir);
     free(dir);
