@@ -60,6 +60,16 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
+void qf_time_to_civil(int64_t ms, int *out_year, int *out_month, int *out_day)
+{
+    int64_t days = ms / QF_MS_PER_DAY;
+    if (ms % QF_MS_PER_DAY < 0)
+        days--;
+    int64_t y;
+    civil_from_days(days, &y, out_month, out_day);
+    *out_year = (int)y;
+}
+
 int64_t qf_time_from_civil(int year, int month, int day, int hour, int min, int sec, int ms)
 {
     int64_t days = days_from_civil(year, month, day);

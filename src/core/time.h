@@ -45,6 +45,10 @@ QF_NODISCARD qf_rc qf_time_parse_iso(const char *s, int64_t *out_ms, qf_err *err
  * NUL-terminated string) and returns buf. Years before 0 are written "-YYYY". */
 char *qf_time_format_iso(int64_t ms, char *buf, size_t size);
 
+/* The proleptic Gregorian UTC date of ms (floor to the day, so negative
+ * times fall on the day before the epoch correctly). */
+void qf_time_to_civil(int64_t ms, int *out_year, int *out_month, int *out_day);
+
 /* Milliseconds since the epoch for a proleptic Gregorian UTC civil time. */
 int64_t qf_time_from_civil(int year, int month, int day, int hour, int min, int sec, int ms);
 

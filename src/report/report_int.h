@@ -27,9 +27,6 @@ typedef struct qf__report_data {
     double *scratch; /* mc->n_sims values when mc_sims is given, else NULL */
 } qf__report_data;
 
-/* UTC calendar date of a time in ms (series.c). */
-void qf__report_civil(int64_t ms, int *out_year, int *out_month, int *out_day);
-
 /* Writes s HTML-escaped (& < > " '); NULL writes nothing. */
 void qf__html_text(FILE *f, const char *s);
 

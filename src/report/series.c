@@ -7,32 +7,14 @@
 
 #include <math.h>
 
+#include "core/time.h"
 #include "report/report_int.h"
-
-/* Howard Hinnant's civil_from_days; core/time.c keeps its copy static. */
-void qf__report_civil(int64_t ms, int *out_year, int *out_month, int *out_day)
-{
-    int64_t days = ms / 86400000;
-    if (ms % 86400000 < 0)
-        days--;
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    *out_year = (int)(yoe + era * 400 + (m <= 2));
-    *out_month = (int)m;
-    *out_day = (int)d;
-}
 
 /* Months since year 0, so consecutive calendar months differ by one. */
 static int64_t month_key(int64_t ms)
 {
     int y, m, d;
-    qf__report_civil(ms, &y, &m, &d);
+    qf_time_to_civil(ms, &y, &m, &d);
     return (int64_t)y * 12 + (m - 1);
 }
 

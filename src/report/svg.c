@@ -249,7 +249,7 @@ static const struct {
 static void month_ticks(qf__chart *c, int months)
 {
     int y, m, d;
-    qf__report_civil((int64_t)c->x0, &y, &m, &d);
+    qf_time_to_civil((int64_t)c->x0, &y, &m, &d);
     int64_t key = (int64_t)y * 12 + (m - 1);
     key = (key / months) * months; /* years are positive here */
     for (;; key += months) {
