@@ -39,6 +39,17 @@
     "excluded.quote_volume OR trades IS NOT excluded.trades OR taker_buy_base IS NOT "             \
     "excluded.taker_buy_base OR taker_buy_quote IS NOT excluded.taker_buy_quote"
 
+/* Order-book snapshots: rewritten only when a value differs, as candles. */
+#define SQ_BOOK_COLS "time, best_bid, best_bid_qty, best_ask, best_ask_qty, bids, asks"
+#define SQ_BOOK_UPSERT_SQL                                                                         \
+    "INSERT INTO orderbook_snapshots(exchange, symbol, " SQ_BOOK_COLS                              \
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(exchange, symbol, time) DO UPDATE " \
+    "SET best_bid = excluded.best_bid, best_bid_qty = excluded.best_bid_qty, best_ask = "          \
+    "excluded.best_ask, best_ask_qty = excluded.best_ask_qty, bids = excluded.bids, asks = "       \
+    "excluded.asks WHERE best_bid IS NOT excluded.best_bid OR best_bid_qty IS NOT "                \
+    "excluded.best_bid_qty OR best_ask IS NOT excluded.best_ask OR best_ask_qty IS NOT "           \
+    "excluded.best_ask_qty OR bids IS NOT excluded.bids OR asks IS NOT excluded.asks"
+
 #define SQ_UPSERT_HEAD "INSERT INTO candles(series_id, " SQ_CANDLE_COLS ") VALUES "
 #define SQ_V1          "(?,?,?,?,?,?,?,?,?,?,?)"
 #define SQ_V2          SQ_V1 "," SQ_V1
@@ -77,6 +88,11 @@ static const char *const stmt_sql[SQ_COUNT] = {
     [SQ_CANDLE_DELETE] = "DELETE FROM candles WHERE series_id = ?1",
     [SQ_RUN_INSERT] = "INSERT INTO backtest_runs(created_at, strategy, symbol, timeframe, "
                       "parameters, metrics, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'done')",
+    [SQ_BOOK_UPSERT] = SQ_BOOK_UPSERT_SQL,
+    [SQ_BOOK_COUNT_RANGE] = "SELECT count(*) FROM orderbook_snapshots WHERE exchange = ?1 AND "
+                            "symbol = ?2 AND time BETWEEN ?3 AND ?4",
+    [SQ_BOOK_RANGE] = "SELECT id, " SQ_BOOK_COLS " FROM orderbook_snapshots WHERE exchange = ?1 "
+                      "AND symbol = ?2 AND time BETWEEN ?3 AND ?4 ORDER BY time",
 };
 
 _Static_assert(SQ_UPSERT_BLOCK == 32, "SQ_V32 binds 32 rows");
@@ -369,6 +385,8 @@ static const qf_store_backend sqlite_backend = {
     .count_candles = sq_count_candles,
     .delete_series = sq_delete_series,
     .insert_backtest_run = sq_insert_backtest_run,
+    .insert_orderbook = sq_insert_orderbook,
+    .query_orderbook = sq_query_orderbook,
 };
 
 static qf_rc open_connection(sqlite_store *s, int readonly, qf_err *err)

@@ -2,7 +2,8 @@
  * sqlite_int.h - the SQLite backend's handle and the helpers its files share
  * (sqlite.c: open, pragmas, statement cache, errors, transactions;
  * sqlite_migrate.c: schema versions and migrations; sqlite_candles.c: series
- * and candles; sqlite_runs.c: backtest runs). Private to src/store/.
+ * and candles; sqlite_runs.c: backtest runs; sqlite_orderbook.c: order-book
+ * snapshots). Private to src/store/.
  *
  * Every data statement is prepared once per handle, on first use, and kept
  * in `stmts` (SQLITE_PREPARE_PERSISTENT). A statement taken from the cache is
@@ -38,6 +39,9 @@ typedef enum {
     SQ_CANDLE_TIMES,
     SQ_CANDLE_DELETE,
     SQ_RUN_INSERT,
+    SQ_BOOK_UPSERT,
+    SQ_BOOK_COUNT_RANGE,
+    SQ_BOOK_RANGE,
     SQ_COUNT
 } sq_stmt_id;
 
@@ -110,5 +114,12 @@ qf_rc sq_delete_series(qf_store *store, const qf_series_key *key, int64_t *out_d
 qf_rc sq_insert_backtest_run(qf_store *store, const char *strategy, const char *symbol,
                              const char *timeframe, const char *params_json,
                              const char *metrics_json, int64_t *out_id, qf_err *err);
+
+/* sqlite_orderbook.c */
+qf_rc sq_insert_orderbook(qf_store *store, const char *exchange, const char *symbol,
+                          const qf_book *rows, size_t n, int64_t min_time, int64_t max_time,
+                          qf_upsert_stats *out_stats, qf_err *err);
+qf_rc sq_query_orderbook(qf_store *store, const char *exchange, const char *symbol, int64_t from,
+                         int64_t to, qf_books *out, qf_err *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/symbol.h"
+#include "features/orderbook.h"
 #include "core/time.h"
 
 int qf_store_latest_version(void)
@@ -112,6 +113,18 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Sorts t (n >= 2 times) and returns the index of a time equal to its
+ * predecessor, or 0 when all are distinct. */
+static size_t sort_find_duplicate(int64_t *t, size_t n)
+{
+    qsort(t, n, sizeof *t, cmp_i64);
+    for (size_t i = 1; i < n; i++) {
+        if (t[i] == t[i - 1])
+            return i;
+    }
+    return 0;
+}
+
 /* Unsorted input: sort a copy of the times and look for equal neighbours. */
 static qf_rc check_distinct_sorted_copy(const qf_series_key *key, const qf_candle *rows, size_t n,
                                         qf_err *err)
@@ -121,13 +134,11 @@ static qf_rc check_distinct_sorted_copy(const qf_series_key *key, const qf_candl
         return qf_err_set(err, QF_ENOMEM, "store: out of memory checking %zu rows", n);
     for (size_t i = 0; i < n; i++)
         t[i] = rows[i].open_time;
-    qsort(t, n, sizeof *t, cmp_i64);
+    size_t dup = sort_find_duplicate(t, n);
     qf_rc rc = QF_OK;
-    for (size_t i = 1; i < n && rc == QF_OK; i++) {
-        if (t[i] == t[i - 1])
-            rc = qf_err_set(err, QF_EINVAL, "store: %s %s: open_time %lld appears twice",
-                            key->symbol, key->timeframe, (long long)t[i]);
-    }
+    if (dup > 0)
+        rc = qf_err_set(err, QF_EINVAL, "store: %s %s: open_time %lld appears twice", key->symbol,
+                        key->timeframe, (long long)t[dup]);
     free(t);
     return rc;
 }
@@ -335,4 +346,197 @@ void qf_gap_scan_feed(qf_gap_scan *scan, int64_t open_time)
     }
     scan->prev = open_time;
     scan->count++;
+}
+
+/* Exchange and symbol of an order-book call, checked as a series key's. */
+static qf_rc check_market(const char *exchange, const char *symbol, qf_err *err)
+{
+    if (exchange == NULL || exchange[0] == '\0' || strlen(exchange) >= QF_EXCHANGE_MAX ||
+        !exchange_ok(exchange))
+        return qf_err_set(err, QF_EINVAL, "store: exchange must be 1..%d characters of a-z 0-9 _ -",
+                          QF_EXCHANGE_MAX - 1);
+    if (symbol == NULL || symbol[0] == '\0' || strlen(symbol) >= QF_SYMBOL_MAX)
+        return qf_err_set(err, QF_EINVAL, "store: symbol missing or too long");
+    if (qf_symbol_validate(symbol, err) != QF_OK)
+        return qf_err_prefix(err, "store");
+    return QF_OK;
+}
+
+static qf_rc check_book_row(const char *exchange, const char *symbol, const qf_book *r, size_t i,
+                            qf_err *err)
+{
+    if (r->time < QF_STORE_TIME_MIN || r->time > QF_STORE_TIME_MAX)
+        return qf_err_set(err, QF_EINVAL,
+                          "store: %s %s: order book row %zu: time %lld outside 1970..9999 (ms "
+                          "since the epoch)",
+                          exchange, symbol, i, (long long)r->time);
+    if (qf_book_check(r, err) != QF_OK)
+        return qf_err_prefix(err, "store: %s %s: order book row %zu (time %lld)", exchange, symbol,
+                             i, (long long)r->time);
+    return QF_OK;
+}
+
+/* Validates every snapshot and finds the time range; times must be distinct
+ * (ascending input, the usual case, is checked in the same pass). */
+static qf_rc check_book_rows(const char *exchange, const char *symbol, const qf_book *rows,
+                             size_t n, int64_t *out_min, int64_t *out_max, qf_err *err)
+{
+    int64_t lo = rows[0].time;
+    int64_t hi = rows[0].time;
+    int ascending = 1;
+    for (size_t i = 0; i < n; i++) {
+        qf_rc rc = check_book_row(exchange, symbol, &rows[i], i, err);
+        if (rc != QF_OK)
+            return rc;
+        if (i > 0 && rows[i].time <= rows[i - 1].time)
+            ascending = 0;
+        lo = rows[i].time < lo ? rows[i].time : lo;
+        hi = rows[i].time > hi ? rows[i].time : hi;
+    }
+    *out_min = lo;
+    *out_max = hi;
+    if (ascending)
+        return QF_OK;
+    int64_t *t = malloc(n * sizeof *t);
+    if (t == NULL)
+        return qf_err_set(err, QF_ENOMEM, "store: out of memory checking %zu rows", n);
+    for (size_t i = 0; i < n; i++)
+        t[i] = rows[i].time;
+    size_t dup = sort_find_duplicate(t, n);
+    qf_rc rc = QF_OK;
+    if (dup > 0)
+        rc = qf_err_set(err, QF_EINVAL, "store: %s %s: order book time %lld appears twice",
+                        exchange, symbol, (long long)t[dup]);
+    free(t);
+    return rc;
+}
+
+qf_rc qf_store_insert_orderbook(qf_store *store, const char *exchange, const char *symbol,
+                                const qf_book *rows, size_t n, qf_upsert_stats *out_stats,
+                                qf_err *err)
+{
+    qf_upsert_stats stats = {0, 0, 0};
+    if (out_stats != NULL)
+        *out_stats = stats;
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = check_market(exchange, symbol, err);
+    if (rc != QF_OK || n == 0)
+        return rc;
+    if (rows == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: insert of %zu order book rows without rows", n);
+    int64_t lo = 0;
+    int64_t hi = 0;
+    rc = check_book_rows(exchange, symbol, rows, n, &lo, &hi, err);
+    if (rc != QF_OK)
+        return rc;
+    rc = store->backend->insert_orderbook(store, exchange, symbol, rows, n, lo, hi, &stats, err);
+    if (rc == QF_OK && out_stats != NULL)
+        *out_stats = stats;
+    return rc;
+}
+
+qf_rc qf_store_query_orderbook(qf_store *store, const char *exchange, const char *symbol,
+                               int64_t from, int64_t to, qf_books *out, qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = check_market(exchange, symbol, err);
+    if (rc != QF_OK)
+        return rc;
+    if (out == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: query_orderbook: no output array");
+    if (from > to)
+        return QF_OK;
+    return store->backend->query_orderbook(store, exchange, symbol, from, to, out, err);
+}
+
+qf_rc qf_store_book_levels_format(const qf_book_level *levels, size_t n, char **out_text,
+                                  qf_err *err)
+{
+    json_t *arr = json_array();
+    int bad = arr == NULL;
+    for (size_t i = 0; i < n && !bad; i++) {
+        json_t *pair = json_pack("[ff]", levels[i].price, levels[i].qty);
+        bad = pair == NULL || json_array_append_new(arr, pair) != 0;
+    }
+    char *text = bad ? NULL : json_dumps(arr, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(arr);
+    if (text == NULL)
+        return qf_err_set(err, QF_ENOMEM, "store: out of memory formatting %zu levels", n);
+    *out_text = text;
+    return QF_OK;
+}
+
+/* One [price, qty] element. */
+static qf_rc parse_level(const json_t *el, size_t i, qf_book_level *out, qf_err *err)
+{
+    if (!json_is_array(el) || json_array_size(el) != 2)
+        return qf_err_set(err, QF_EPARSE, "level %zu is not a [price, qty] pair", i);
+    const json_t *p = json_array_get(el, 0);
+    const json_t *q = json_array_get(el, 1);
+    if (!json_is_number(p) || !json_is_number(q))
+        return qf_err_set(err, QF_EPARSE, "level %zu: price and qty must be numbers", i);
+    out->price = json_number_value(p);
+    out->qty = json_number_value(q);
+    return QF_OK;
+}
+
+qf_rc qf_store_book_levels_parse(const char *text, size_t len, qf_book_level *out, size_t *out_n,
+                                 qf_err *err)
+{
+    json_error_t jerr;
+    json_t *doc = json_loadb(text, len, 0, &jerr);
+    if (doc == NULL)
+        return qf_err_set(err, QF_EPARSE, "not JSON: %d:%d: %s", jerr.line, jerr.column, jerr.text);
+    qf_rc rc = QF_OK;
+    size_t n = json_array_size(doc);
+    if (!json_is_array(doc))
+        rc = qf_err_set(err, QF_EPARSE, "not a JSON array of [price, qty] levels");
+    else if (n > QF_BOOK_LEVELS_MAX)
+        rc = qf_err_set(err, QF_EPARSE, "%zu levels, at most %d allowed", n, QF_BOOK_LEVELS_MAX);
+    for (size_t i = 0; i < n && rc == QF_OK; i++)
+        rc = parse_level(json_array_get(doc, i), i, &out[i], err);
+    json_decref(doc);
+    if (rc == QF_OK)
+        *out_n = n;
+    return rc;
+}
+
+/* One side of a stored row: its JSON, else its best level columns. */
+static qf_rc decode_side(const char *name, const char *text, size_t len, const double best[2],
+                         qf_book_level *out, size_t *out_n, qf_err *err)
+{
+    *out_n = 0;
+    if (text != NULL) {
+        qf_rc rc = qf_store_book_levels_parse(text, len, out, out_n, err);
+        return rc != QF_OK ? qf_err_prefix(err, "%s", name) : QF_OK;
+    }
+    if (!isnan(best[0]) && !isnan(best[1])) {
+        out[0].price = best[0];
+        out[0].qty = best[1];
+        *out_n = 1;
+    }
+    return QF_OK;
+}
+
+qf_rc qf_store_book_decode(const qf_book_row *row, qf_book_level *scratch, qf_books *out,
+                           qf_err *err)
+{
+    qf_book b = {row->time, scratch, 0, scratch + QF_BOOK_LEVELS_MAX, 0};
+    qf_rc rc =
+        decode_side("bids", row->bids, row->bids_len, &row->best[0], scratch, &b.n_bids, err);
+    if (rc == QF_OK)
+        rc = decode_side("asks", row->asks, row->asks_len, &row->best[2],
+                         scratch + QF_BOOK_LEVELS_MAX, &b.n_asks, err);
+    if (rc == QF_OK && qf_book_check(&b, err) != QF_OK)
+        rc = QF_EPARSE;
+    if (rc == QF_OK)
+        return qf_books_push(out, &b, err);
+    /* qf_book_check says EINVAL; stored data that does not decode is EPARSE. */
+    if (err != NULL)
+        err->code = QF_EPARSE;
+    qf_err_prefix(err, "orderbook_snapshots id %lld (time %lld)", (long long)row->id,
+                  (long long)row->time);
+    return QF_EPARSE;
 }

@@ -9,6 +9,8 @@
  * - Candle upserts are keyed by (exchange, symbol, timeframe, open_time) and
  *   idempotent: writing the same rows twice leaves the same rows, and rows
  *   whose values did not change are counted as unchanged, not rewritten.
+ * - Order-book snapshots are keyed by (exchange, symbol, time) and upserted
+ *   the same way.
  * - Opening a database whose schema is newer than this binary knows fails
  *   with QF_EVERSION and a message naming both versions.
  * - A handle is used by one thread at a time; separate processes (or separate
@@ -23,6 +25,7 @@
 #include "core/candles.h"
 #include "core/err.h"
 #include "core/types.h"
+#include "features/orderbook.h"
 
 typedef struct qf_store qf_store;
 
@@ -126,6 +129,30 @@ QF_NODISCARD qf_rc qf_store_insert_backtest_run(qf_store *store, const char *str
                                                 const char *symbol, const char *timeframe,
                                                 const char *params_json, const char *metrics_json,
                                                 int64_t *out_id, qf_err *err);
+
+/* Upserts n order-book snapshots of one market (exchange as in a series
+ * key, symbol BASE/QUOTE) in ONE transaction (all or nothing), keyed by
+ * (exchange, symbol, time): writing the same snapshots twice leaves the same
+ * rows, and out_stats (may be NULL) counts them as unchanged. Each row must
+ * have a time within [QF_STORE_TIME_MIN, QF_STORE_TIME_MAX], distinct from
+ * the other rows' (any order), and pass qf_book_check; otherwise QF_EINVAL
+ * naming the row (its index in `rows`) and nothing is written. A read-only
+ * handle fails with QF_ESTORE. The levels are stored as JSON [[price, qty],
+ * ...] at full precision (they read back bit for bit), the best level of
+ * each side also in its own columns (NULL for an empty side). n == 0 writes
+ * nothing. */
+QF_NODISCARD qf_rc qf_store_insert_orderbook(qf_store *store, const char *exchange,
+                                             const char *symbol, const qf_book *rows, size_t n,
+                                             qf_upsert_stats *out_stats, qf_err *err);
+
+/* Appends to `out` the snapshots of one market with from <= time <= to,
+ * ascending (INT64_MIN/INT64_MAX for an open range); none is not an error.
+ * A stored row that does not decode (malformed JSON levels, or a snapshot
+ * qf_book_check refuses: rows other programs wrote) fails with QF_EPARSE
+ * naming its id and time; out is then as it was before the call. */
+QF_NODISCARD qf_rc qf_store_query_orderbook(qf_store *store, const char *exchange,
+                                            const char *symbol, int64_t from, int64_t to,
+                                            qf_books *out, qf_err *err);
 
 /* The backend's name ("sqlite"); "none" for NULL. */
 const char *qf_store_backend_name(const qf_store *store);

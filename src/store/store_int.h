@@ -9,7 +9,8 @@
  * store.c owns everything backend-independent: NULL checks, series-key and
  * candle-row validation, and resetting `err`. By the time a backend function
  * runs, its arguments are valid: keys are NUL-terminated with a known
- * timeframe, candle rows have finite OHLCV, distinct open_times and n > 0.
+ * timeframe, candle rows have finite OHLCV, distinct open_times and n > 0,
+ * order-book rows pass qf_book_check and have distinct times.
  * Each backend function keeps the contract of its public twin in store.h.
  */
 #ifndef QF_STORE_STORE_INT_H
@@ -43,6 +44,13 @@ typedef struct qf_store_backend {
     qf_rc (*insert_backtest_run)(qf_store *store, const char *strategy, const char *symbol,
                                  const char *timeframe, const char *params_json,
                                  const char *metrics_json, int64_t *out_id, qf_err *err);
+
+    /* min_time, max_time: the smallest and largest row time (for counting). */
+    qf_rc (*insert_orderbook)(qf_store *store, const char *exchange, const char *symbol,
+                              const qf_book *rows, size_t n, int64_t min_time, int64_t max_time,
+                              qf_upsert_stats *out_stats, qf_err *err);
+    qf_rc (*query_orderbook)(qf_store *store, const char *exchange, const char *symbol,
+                             int64_t from, int64_t to, qf_books *out, qf_err *err);
 } qf_store_backend;
 
 /* The part of every handle store.c sees. */
@@ -64,5 +72,43 @@ typedef struct qf_gap_scan {
 void qf_gap_scan_init(qf_gap_scan *scan, int64_t bar_ms);
 /* Feeds the next open_time (>= the previous one). */
 void qf_gap_scan_feed(qf_gap_scan *scan, int64_t open_time);
+
+/* Order-book levels as stored text, the same for every backend: a JSON
+ * array [[price, qty], ...], best first, numbers printed with 17 significant
+ * digits so each double reads back bit for bit. */
+
+/* Formats n levels (finite numbers: checked snapshots only) into a malloc'd,
+ * NUL-terminated string the caller frees. QF_ENOMEM on failure. */
+QF_NODISCARD qf_rc qf_store_book_levels_format(const qf_book_level *levels, size_t n,
+                                               char **out_text, qf_err *err);
+
+/* Parses len bytes of text (no NUL needed) written as above into out (room
+ * for QF_BOOK_LEVELS_MAX levels); *out_n gets the count. Every element must
+ * be an array of exactly two JSON numbers. Anything else, or more than
+ * QF_BOOK_LEVELS_MAX levels, is QF_EPARSE saying what and where; out and
+ * *out_n are then unspecified. Prices and quantities are not range-checked
+ * here (qf_book_check does that). This reads outside input: fuzzed by
+ * tests/fuzz/fuzz_book_levels.c. */
+QF_NODISCARD qf_rc qf_store_book_levels_parse(const char *text, size_t len, qf_book_level *out,
+                                              size_t *out_n, qf_err *err);
+
+/* One stored snapshot row as a backend reads it. */
+typedef struct qf_book_row {
+    int64_t id;       /* the row's id, for messages */
+    int64_t time;     /* UTC ms */
+    double best[4];   /* best_bid, best_bid_qty, best_ask, best_ask_qty; NaN for NULL */
+    const char *bids; /* bids JSON, NULL when the column is NULL */
+    size_t bids_len;  /* its length in bytes */
+    const char *asks; /* asks JSON, NULL when the column is NULL */
+    size_t asks_len;  /* its length in bytes */
+} qf_book_row;
+
+/* Decodes a row into a snapshot appended to out: each side from its JSON,
+ * or, when that column is NULL, from its best price and quantity (one level;
+ * none if they are NULL too), then checks it (qf_book_check). scratch must
+ * hold 2 * QF_BOOK_LEVELS_MAX levels. Failures are QF_EPARSE naming the row
+ * id and time (QF_ENOMEM when out cannot grow); out is then unchanged. */
+QF_NODISCARD qf_rc qf_store_book_decode(const qf_book_row *row, qf_book_level *scratch,
+                                        qf_books *out, qf_err *err);
 
 #endif
