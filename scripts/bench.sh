@@ -75,6 +75,7 @@ cc=$(cache CMAKE_C_COMPILER)
 } >"$out/machine.txt"
 cat "$out/machine.txt"
 echo
+load_start=$(cut -d' ' -f1 /proc/loadavg)
 
 # ---- the benchmarks ----------------------------------------------------------
 for b in "$build"/bench_*; do
@@ -106,6 +107,14 @@ if [ $have_pandas = 1 ]; then
   [ -s "$out/pandas_ref.json" ] && args+=(--pandas "$out/pandas_ref.json")
 fi
 echo
+# Other work on the machine lowers the figures (the 2-core Monte Carlo most):
+# say how loaded it was, from the 1-minute load average before and after.
+load_end=$(cut -d' ' -f1 /proc/loadavg)
+echo "Load average (1 min) before / after the run: $load_start / $load_end on $(nproc) cores." \
+  >>"$out/machine.txt"
+if awk -v a="$load_start" -v b="$load_end" 'BEGIN { exit !(a > 0.5 || b > 1.5) }'; then
+  echo "Other processes were running: figures are lower than on an idle machine." >>"$out/machine.txt"
+fi
 
 "$py" "$root/bench/side_by_side.py" "${args[@]}" | tee "$out/side_by_side.md"
 echo
