@@ -6,6 +6,7 @@
  */
 #include "backtest/montecarlo.h"
 
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -67,46 +68,151 @@ typedef struct job {
     double *sims;       /* n_sims x 3 */
 } job;
 
-static void simulate(const job *j, size_t i)
-{
+/* Block starts are drawn this many blocks ahead of their use so their
+ * returns can be prefetched: at x100 the series is 14.7 MB and every block
+ * start is a cache miss otherwise. A power of two. */
+#define AHEAD 8
+
+/* Returns prefetched per block start (eight cache lines at most: a long
+ * block's tail is streamed by the hardware prefetcher anyway). */
+#define PREFETCH_SPAN 64
+
+/* One simulated path, compounded on the fly: nothing is written per bar. */
+typedef struct path {
     qf_rng g;
-    qf_rng_seed(&g, j->c->seed, i);
+    double eq, peak, trough, worst, sum, sumsq;
+    size_t next[AHEAD]; /* starts of the next AHEAD blocks, in draw order */
+} path;
+
+static void prefetch_block(const double *r, size_t n, size_t start, size_t block)
+{
+#if defined(__GNUC__)
+    size_t span = block < PREFETCH_SPAN ? block : PREFETCH_SPAN;
+    for (size_t o = 0; o < span; o += 8)
+        __builtin_prefetch(r + (start + o < n ? start + o : start + o - n));
+    __builtin_prefetch(r + (start + span - 1 < n ? start + span - 1 : start + span - 1 - n));
+#else
+    (void)r, (void)n, (void)start, (void)block;
+#endif
+}
+
+static void path_init(path *p, const job *j, size_t i)
+{
+    qf_rng_seed(&p->g, j->c->seed, i);
+    p->eq = 1.0;
+    p->peak = 1.0;
+    p->trough = 1.0;
+    p->worst = 0.0;
+    p->sum = 0.0;
+    p->sumsq = 0.0;
+    for (size_t a = 0; a < AHEAD; a++) {
+        p->next[a] = below(&p->g, j->n);
+        prefetch_block(j->r, j->n, p->next[a], j->c->block);
+    }
+}
+
+/* The start of block b, replaced by the start of block b + AHEAD: the draws
+ * stay in block order, so the stream gives the same starts as drawing each
+ * when needed. */
+static size_t path_take(path *p, const job *j, size_t b)
+{
+    size_t start = p->next[b % AHEAD];
+    size_t ahead = below(&p->g, j->n);
+    p->next[b % AHEAD] = ahead;
+    prefetch_block(j->r, j->n, ahead, j->c->block);
+    return start;
+}
+
+/* One bar. Below a peak, 1 - eq / peak is largest at the lowest equity
+ * (rounding is monotone), so only the trough of each run below a peak is
+ * divided, when the run ends: the same maximum drawdown, bit for bit, as
+ * dividing at every bar. */
+static inline void path_step(path *p, double x)
+{
+    p->sum += x;
+    p->sumsq += x * x;
+    p->eq *= 1.0 + x;
+    if (p->eq > p->peak) {
+        double dd = 1.0 - p->trough / p->peak;
+        p->worst = dd > p->worst ? dd : p->worst;
+        p->peak = p->eq;
+        p->trough = p->eq;
+    } else {
+        p->trough = p->eq < p->trough ? p->eq : p->trough;
+    }
+}
+
+static void path_finish(path *p, const job *j, size_t i)
+{
+    size_t n = j->n;
+    double dd = 1.0 - p->trough / p->peak;
+    p->worst = dd > p->worst ? dd : p->worst;
+    double mean = p->sum / (double)n;
+    double var = (p->sumsq - p->sum * mean) / (double)(n - 1);
+    double sd = var > 0 ? sqrt(var) : 0.0;
+    double *row = j->sims + 3 * i;
+    row[0] = p->eq - 1.0;
+    row[1] = sd > 0 ? mean / sd * sqrt(j->c->bars_per_year) : NAN;
+    row[2] = p->worst;
+}
+
+/* Simulations first .. first+G-1 (G <= 2) in lockstep: all have the same
+ * block lengths, and their independent chains of products and sums overlap
+ * where one path alone waits on each multiplication. G is a constant in
+ * each caller, so the paths live in registers (four paths would not fit in
+ * the sixteen SSE registers and spill). */
+static inline __attribute__((always_inline)) void simulate_group(const job *j, size_t first,
+                                                                 size_t G)
+{
+    path p[2];
+    const double *r = j->r;
     size_t n = j->n, block = j->c->block;
-    double eq = 1.0, peak = 1.0, worst = 0.0, sum = 0.0, sumsq = 0.0;
+    for (size_t s = 0; s < G; s++)
+        path_init(&p[s], j, first + s);
     size_t done = 0;
-    while (done < n) {
-        size_t start = below(&g, n);
+    for (size_t b = 0; done < n; b++) {
         size_t len = block < n - done ? block : n - done;
-        for (size_t k = 0; k < len; k++) {
-            size_t idx = start + k;
-            if (idx >= n)
-                idx -= n;
-            double x = j->r[idx];
-            sum += x;
-            sumsq += x * x;
-            eq *= 1.0 + x;
-            if (eq > peak)
-                peak = eq;
-            double dd = 1.0 - eq / peak;
-            if (dd > worst)
-                worst = dd;
+        size_t start[2];
+        int wraps = 0;
+        for (size_t s = 0; s < G; s++) {
+            start[s] = path_take(&p[s], j, b);
+            wraps |= start[s] + len > n;
+        }
+        if (!wraps) {
+            for (size_t k = 0; k < len; k++)
+                for (size_t s = 0; s < G; s++)
+                    path_step(&p[s], r[start[s] + k]);
+        } else { /* a block runs past the end: wrap around (circular) */
+            for (size_t k = 0; k < len; k++)
+                for (size_t s = 0; s < G; s++) {
+                    size_t idx = start[s] + k;
+                    path_step(&p[s], r[idx < n ? idx : idx - n]);
+                }
         }
         done += len;
     }
-    double mean = sum / (double)n;
-    double var = (sumsq - sum * mean) / (double)(n - 1);
-    double sd = var > 0 ? sqrt(var) : 0.0;
-    double *row = j->sims + 3 * i;
-    row[0] = eq - 1.0;
-    row[1] = sd > 0 ? mean / sd * sqrt(j->c->bars_per_year) : NAN;
-    row[2] = worst;
+    for (size_t s = 0; s < G; s++)
+        path_finish(&p[s], j, first + s);
+}
+
+static void simulate2(const job *j, size_t first)
+{
+    simulate_group(j, first, 2);
+}
+
+static void simulate1(const job *j, size_t first)
+{
+    simulate_group(j, first, 1);
 }
 
 static void *worker(void *arg)
 {
     const job *j = arg;
-    for (size_t i = j->first; i < j->last; i++)
-        simulate(j, i);
+    size_t i = j->first;
+    for (; i + 2 <= j->last; i += 2)
+        simulate2(j, i);
+    if (i < j->last)
+        simulate1(j, i);
     return NULL;
 }
 
@@ -148,6 +254,16 @@ static void summarize(const double *sims, size_t n_sims, size_t col, double *tmp
     *d = (qf_mc_dist){sum / (double)m, pct(tmp, m, 0.05), pct(tmp, m, 0.5), pct(tmp, m, 0.95)};
 }
 
+/* -1 < r[i] <= DBL_MAX for all i (NaN fails), without an early exit so
+ * the loop vectorizes; the caller looks for the culprit only on failure. */
+static int all_above_minus_one(const double *r, size_t n)
+{
+    int ok = 1;
+    for (size_t i = 0; i < n; i++)
+        ok &= (r[i] > -1.0) & (r[i] <= DBL_MAX);
+    return ok;
+}
+
 static qf_rc check(const double *r, size_t n, const qf_mc_config *c, qf_err *err)
 {
     if (r == NULL || n < 2)
@@ -160,10 +276,11 @@ static qf_rc check(const double *r, size_t n, const qf_mc_config *c, qf_err *err
                           c->block);
     if (!(c->bars_per_year > 0) || !isfinite(c->bars_per_year))
         return qf_err_set(err, QF_EINVAL, "montecarlo: bars_per_year must be positive");
-    for (size_t i = 0; i < n; i++)
-        if (!(r[i] > -1.0) || !isfinite(r[i]))
-            return qf_err_set(err, QF_EINVAL, "montecarlo: return %zu is %g (must be > -1)", i,
-                              r[i]);
+    if (!all_above_minus_one(r, n))
+        for (size_t i = 0; i < n; i++)
+            if (!(r[i] > -1.0) || !isfinite(r[i]))
+                return qf_err_set(err, QF_EINVAL, "montecarlo: return %zu is %g (must be > -1)", i,
+                                  r[i]);
     return QF_OK;
 }
 

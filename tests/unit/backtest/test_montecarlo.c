@@ -129,3 +129,82 @@ Test(montecarlo, bad_input)
     c.n_sims = 0;
     cr_expect_eq(qf_mc_bootstrap(r, 3, &c, &s, NULL, &err), QF_EINVAL);
 }
+
+/* One simulation as first written: each block start drawn when needed from
+ * the public stream, a division for the drawdown at every bar. */
+static void naive_sim(const double *r, size_t n, const qf_mc_config *c, size_t i, double row[3])
+{
+    qf_rng g;
+    qf_rng_seed(&g, c->seed, i);
+    double eq = 1.0, peak = 1.0, worst = 0.0, sum = 0.0, sumsq = 0.0;
+    for (size_t done = 0; done < n;) {
+        size_t start = (size_t)(qf_rng_uniform(&g) * (double)n);
+        start = start < n ? start : n - 1;
+        size_t len = c->block < n - done ? c->block : n - done;
+        for (size_t k = 0; k < len; k++) {
+            double x = r[(start + k) % n];
+            sum += x;
+            sumsq += x * x;
+            eq *= 1.0 + x;
+            if (eq > peak)
+                peak = eq;
+            double dd = 1.0 - eq / peak;
+            if (dd > worst)
+                worst = dd;
+        }
+        done += len;
+    }
+    double mean = sum / (double)n;
+    double var = (sumsq - sum * mean) / (double)(n - 1);
+    double sd = var > 0 ? sqrt(var) : 0.0;
+    row[0] = eq - 1.0;
+    row[1] = sd > 0 ? mean / sd * sqrt(c->bars_per_year) : NAN;
+    row[2] = worst;
+}
+
+/* Paths simulated in pairs with block starts drawn ahead give the same bits
+ * as one path at a time: odd and even counts (the unpaired path), blocks of
+ * 1, a few bars and the whole series (every block wraps), 1-3 threads. */
+Test(montecarlo, paired_paths_match_one_path_at_a_time)
+{
+    size_t n;
+    double *r = btc_returns(&n);
+    size_t blocks[] = {1, 7, 24, 1000, n};
+    size_t counts[] = {1, 2, 3, 8, 33};
+    double *got = malloc(3 * 33 * sizeof *got);
+    for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++)
+        for (size_t ci = 0; ci < sizeof counts / sizeof counts[0]; ci++) {
+            qf_mc_config c = {counts[ci], blocks[bi], 11 + bi, 2190, 1 + (int)(ci % 3)};
+            qf_mc_summary s;
+            cr_assert_eq(qf_mc_bootstrap(r, n, &c, &s, got, NULL), QF_OK);
+            for (size_t i = 0; i < counts[ci]; i++) {
+                double want[3];
+                naive_sim(r, n, &c, i, want);
+                cr_assert(memcmp(want, got + 3 * i, sizeof want) == 0,
+                          "block %zu sims %zu: sim %zu {%.17g %.17g %.17g} vs {%.17g %.17g %.17g}",
+                          blocks[bi], counts[ci], i, got[3 * i], got[3 * i + 1], got[3 * i + 2],
+                          want[0], want[1], want[2]);
+            }
+        }
+    free(got);
+    free(r);
+}
+
+Test(montecarlo, names_a_bad_return_anywhere)
+{
+    double r[1000];
+    for (int i = 0; i < 1000; i++)
+        r[i] = 0.001 * (i % 5);
+    r[777] = INFINITY;
+    qf_mc_summary s;
+    qf_err err = {0};
+    qf_mc_config c = {4, 10, 1, 2190, 1};
+    cr_expect_eq(qf_mc_bootstrap(r, 1000, &c, &s, NULL, &err), QF_EINVAL);
+    cr_expect_str_eq(err.msg, "montecarlo: return 777 is inf (must be > -1)");
+    r[777] = NAN;
+    cr_expect_eq(qf_mc_bootstrap(r, 1000, &c, &s, NULL, &err), QF_EINVAL);
+    cr_expect_str_eq(err.msg, "montecarlo: return 777 is nan (must be > -1)");
+    r[777] = -1;
+    cr_expect_eq(qf_mc_bootstrap(r, 1000, &c, &s, NULL, &err), QF_EINVAL);
+    cr_expect_str_eq(err.msg, "montecarlo: return 777 is -1 (must be > -1)");
+}
