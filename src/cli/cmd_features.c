@@ -2,6 +2,8 @@
  * cmd_features.c - `quantflow features`: the technical feature set of a
  * stored series as CSV (open_time, then one column per feature), raw or
  * rolling-z-score normalized, with the periods of features.* in the config.
+ * With features.use_orderbook, two order-book columns follow when the store
+ * holds snapshots of the market for those bars (features/orderbook.h).
  */
 #include <getopt.h>
 #include <math.h>
@@ -14,6 +16,11 @@
 #include "core/time.h"
 #include "features/featureset.h"
 #include "features/normalize.h"
+#include "features/orderbook.h"
+
+/* The order-book columns, after the technical ones. */
+#define OB_FEATURES 2
+static const char *const ob_names[OB_FEATURES] = {"ob_imbalance", "ob_depth_ratio"};
 
 static int feat_usage(FILE *out, int code)
 {
@@ -27,7 +34,11 @@ static int feat_usage(FILE *out, int code)
                  "  --out FILE          CSV to write ('-' for stdout)\n"
                  "  --normalized        rolling z-scores (features.normalization) instead\n"
                  "  --from, --to TIME   ISO 8601 bounds on open time\n"
-                 "  --exchange NAME     default binance; --timeframe TF: universe.timeframe\n");
+                 "  --exchange NAME     default binance; --timeframe TF: universe.timeframe\n\n"
+                 "With --set features.use_orderbook=true, ob_imbalance (best bid vs best ask\n"
+                 "quantity) and ob_depth_ratio (bid / ask quantity over 5 levels) follow, from\n"
+                 "the latest stored order-book snapshot at most one bar old at each bar's\n"
+                 "close; they are left out when the store holds no snapshots for the bars.\n");
     return code;
 }
 
@@ -39,7 +50,10 @@ static void put(FILE *f, double v)
         fputs(",", f);
 }
 
-static qf_rc write_csv(const char *path, const qf_bars *b, const double *cols, qf_err *err)
+/* Writes open_time and n_cols columns (column k at cols[k * b->n]): the
+ * technical features, then the order-book ones when n_cols says so. */
+static qf_rc write_csv(const char *path, const qf_bars *b, const double *cols, size_t n_cols,
+                       qf_err *err)
 {
     char tmp[4096];
     FILE *f = stdout;
@@ -51,12 +65,12 @@ static qf_rc write_csv(const char *path, const qf_bars *b, const double *cols, q
     }
     const qf_feature_set_info *fs = qf_feature_set_technical();
     fputs("open_time", f);
-    for (size_t k = 0; k < fs->n_features; k++)
-        fprintf(f, ",%s", fs->feature_names[k]);
+    for (size_t k = 0; k < n_cols; k++)
+        fprintf(f, ",%s", k < fs->n_features ? fs->feature_names[k] : ob_names[k - fs->n_features]);
     fputc('\n', f);
     for (size_t i = 0; i < b->n; i++) {
         fprintf(f, "%lld", (long long)b->open_time[i]);
-        for (size_t k = 0; k < fs->n_features; k++)
+        for (size_t k = 0; k < n_cols; k++)
             put(f, cols[k * b->n + i]);
         fputc('\n', f);
     }
@@ -68,6 +82,19 @@ static qf_rc write_csv(const char *path, const qf_bars *b, const double *cols, q
         return qf_err_set(err, QF_EIO, "--out: cannot write %s", path);
     }
     return QF_OK;
+}
+
+/* Reads the snapshots that can serve the bars (the latest at most one bar
+ * old at each close: times from the first open to the last close) into
+ * books; none is not an error. */
+static qf_rc load_books(qf_store *store, const char *exchange, const char *symbol, const qf_bars *b,
+                        int64_t bar_ms, qf_books *books, qf_err *err)
+{
+    if (b->n == 0)
+        return QF_OK;
+    int64_t from = b->open_time[0]; /* bar 0's close minus the one-bar maximum age */
+    int64_t to = b->open_time[b->n - 1] + bar_ms;
+    return qf_store_query_orderbook(store, exchange, symbol, from, to, books, err);
 }
 
 int qf_cmd_features(qf_cli *cli, int argc, char **argv)
@@ -116,36 +143,55 @@ int qf_cmd_features(qf_cli *cli, int argc, char **argv)
                            t->vol_window, t->vwap_period, t->bars_per_year};
     if (rc == QF_OK)
         rc = qf_feature_params_check(&p, &err);
+    qf_timeframe tf = {"", 0, 0};
     qf_bars b;
     qf_bars_init(&b);
+    qf_books books;
+    qf_books_init(&books);
     double *cols = NULL, *z = NULL;
     qf_store *store = NULL;
     if (rc == QF_OK)
         rc = qf_cli_open_store(cli, &store, &err);
     if (rc == QF_OK)
         rc = qf_cli_load_bars(store, exchange, symbol, timeframe, from, to, 1, &b, &err);
+    if (rc == QF_OK && cli->cfg.features.use_orderbook)
+        rc = qf_timeframe_parse(timeframe, &tf, &err);
+    if (rc == QF_OK && cli->cfg.features.use_orderbook)
+        rc = load_books(store, exchange, symbol, &b, tf.ms, &books, &err);
     qf_store_close(store);
+    size_t n_cols = QF_TECH_FEATURES + (books.n > 0 ? OB_FEATURES : 0);
+    if (rc == QF_OK && cli->cfg.features.use_orderbook && books.n == 0)
+        fprintf(stderr,
+                "features: no order-book snapshots of %s %s for these bars; ob_imbalance and "
+                "ob_depth_ratio left out\n",
+                exchange, symbol);
     if (rc == QF_OK) {
-        cols = malloc(QF_TECH_FEATURES * b.n * sizeof *cols);
+        cols = malloc(n_cols * b.n * sizeof *cols);
         z = malloc(b.n * sizeof *z);
         if (cols == NULL || z == NULL)
             rc = qf_err_set(&err, QF_ENOMEM, "features: out of memory");
     }
     if (rc == QF_OK)
         rc = qf_features_compute(&b, &p, cols, &err);
-    for (size_t k = 0; rc == QF_OK && normalized && k < QF_TECH_FEATURES; k++) {
+    /* Bar t's snapshot is at most one bar old at its close. */
+    if (rc == QF_OK && books.n > 0)
+        rc = qf_book_features(b.open_time, b.n, tf.ms, books.v, books.n, tf.ms,
+                              QF_BOOK_IMBALANCE_LEVELS, cols + QF_TECH_FEATURES * b.n,
+                              cols + (QF_TECH_FEATURES + 1) * b.n, &err);
+    for (size_t k = 0; rc == QF_OK && normalized && k < n_cols; k++) {
         rc = qf_zscore_rolling(cols + k * b.n, b.n, cli->cfg.features.normalization.window,
                                cli->cfg.features.normalization.shift, z, &err);
         if (rc == QF_OK)
             memcpy(cols + k * b.n, z, b.n * sizeof *z);
     }
     if (rc == QF_OK)
-        rc = write_csv(out, &b, cols, &err);
+        rc = write_csv(out, &b, cols, n_cols, &err);
     if (rc == QF_OK && strcmp(out, "-") != 0 && !cli->json)
-        printf("%s: %zu bars x %d %s features (technical v1)\n", out, b.n, QF_TECH_FEATURES,
-               normalized ? "normalized" : "raw");
+        printf("%s: %zu bars x %zu %s features (technical v1%s)\n", out, b.n, n_cols,
+               normalized ? "normalized" : "raw", books.n > 0 ? " + order book" : "");
     free(cols);
     free(z);
+    qf_books_cleanup(&books);
     qf_bars_cleanup(&b);
     if (rc != QF_OK) {
         qf_cli_error(&err);
