@@ -1,8 +1,8 @@
 /*
  * orderbook.h - order-book features: bid/ask imbalance and depth ratio of a
  * snapshot, and their as-of alignment to bars. Pure kernels over snapshots
- * the caller holds (no I/O, no allocation), plus qf_books, a growable array
- * of snapshots that owns its levels (what a store query fills).
+ * the caller holds (no I/O, no allocation). The snapshot types and their
+ * check are in core/book.h.
  *
  * A snapshot's bids and asks are arrays of {price, qty}, best first: bids in
  * strictly falling price, asks in strictly rising price. Prices are in the
@@ -37,37 +37,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/book.h"
 #include "core/err.h"
 
 #define QF_BOOK_IMBALANCE_LEVELS 1 /* default L of the imbalance; see above */
 #define QF_BOOK_DEPTH_LEVELS     5 /* levels per side in the depth ratio */
-/* Most levels a side may hold: Binance's deepest REST snapshot. Bounds what a
- * stored snapshot (outside input) can make a reader allocate. */
-#define QF_BOOK_LEVELS_MAX 5000
 /* qf_book_asof's mark for a bar without a usable snapshot. */
 #define QF_BOOK_NONE SIZE_MAX
-
-/* One price level. */
-typedef struct qf_book_level {
-    double price; /* quote asset, > 0 */
-    double qty;   /* base asset, >= 0 */
-} qf_book_level;
-
-/* One snapshot: a view of levels someone else owns. */
-typedef struct qf_book {
-    int64_t time;              /* UTC ms */
-    const qf_book_level *bids; /* n_bids levels, highest price first */
-    size_t n_bids;
-    const qf_book_level *asks; /* n_asks levels, lowest price first */
-    size_t n_asks;
-} qf_book;
-
-/* Checks one snapshot: at most QF_BOOK_LEVELS_MAX levels a side, finite
- * prices > 0, finite quantities >= 0, bids strictly falling, asks strictly
- * rising, and best bid < best ask when both sides have levels (a crossed or
- * locked book is an error). QF_EINVAL naming the side and level. Either side
- * may be empty. */
-QF_NODISCARD qf_rc qf_book_check(const qf_book *b, qf_err *err);
 
 /* *out = imbalance over the top `levels` levels (1..QF_BOOK_LEVELS_MAX) of
  * each side, NaN as described above. QF_EINVAL for a bad snapshot (see
@@ -97,27 +73,5 @@ QF_NODISCARD qf_rc qf_book_features(const int64_t *open_time, size_t n_bars, int
                                     const qf_book *books, size_t n_books, int64_t max_age_ms,
                                     int levels, double *imbalance, double *depth_ratio,
                                     qf_err *err);
-
-/* Snapshots that own their levels: v[i].bids and v[i].asks point into
- * `levels`, which holds v[0]'s bids, v[0]'s asks, v[1]'s bids, ... in order.
- * The pointers stay valid until the next push, truncate or cleanup. */
-typedef struct qf_books {
-    qf_book *v;            /* owned; NULL when empty */
-    size_t n;              /* snapshots in use */
-    size_t cap;            /* snapshots allocated */
-    qf_book_level *levels; /* owned; every snapshot's levels */
-    size_t n_levels;       /* levels in use */
-    size_t cap_levels;     /* levels allocated */
-} qf_books;
-
-/* Empty array; cannot fail. */
-void qf_books_init(qf_books *b);
-/* Frees everything and leaves an empty array. */
-void qf_books_cleanup(qf_books *b);
-/* Appends a snapshot, copying its levels (which must not point into b). Does
- * not check it. On failure (QF_ENOMEM) b is unchanged. */
-QF_NODISCARD qf_rc qf_books_push(qf_books *b, const qf_book *snap, qf_err *err);
-/* Keeps the first n snapshots (n <= b->n) and their levels. */
-void qf_books_truncate(qf_books *b, size_t n);
 
 #endif

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "core/symbol.h"
-#include "features/orderbook.h"
+#include "core/book.h"
 #include "core/time.h"
 
 int qf_store_latest_version(void)

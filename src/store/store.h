@@ -25,7 +25,7 @@
 #include "core/candles.h"
 #include "core/err.h"
 #include "core/types.h"
-#include "features/orderbook.h"
+#include "core/book.h"
 
 typedef struct qf_store qf_store;
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/book.h"
 #include "features/orderbook.h"
 #include "store/store_int.h"
 
