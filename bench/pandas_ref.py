@@ -497,7 +497,10 @@ def check(df, quantflow):
         q = [quantflow, "--db", db, "--log-level", "warn"]
 
         def run(*args):
-            subprocess.run(q + list(args), check=True, stdout=subprocess.DEVNULL)
+            p = subprocess.run(q + list(args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+            if p.returncode != 0:
+                raise SystemExit("pandas_ref: %s failed: %s" % (" ".join(args[:1]), p.stderr))
 
         run("import", "--quiet", DATA)
         run("features", "--symbol", "BTC/USDT", "--out", os.path.join(tmp, "f.csv"))
