@@ -5,6 +5,13 @@
 #
 # Usage: scripts/bench.sh [BUILD_DIR]   (default: build; `make bench` builds it)
 #
+# The benchmarks measure an optimised build: CMake's Release (-O3), as the
+# figures in bench/RESULTS.md are. When BUILD_DIR has another build type (the
+# default `make` build is RelWithDebInfo, -O2), a sibling BUILD_DIR-release
+# is configured and built (tests off) and measured instead. Set
+# QF_BENCH_BUILD_TYPE to measure another type (e.g. RelWithDebInfo, to time
+# BUILD_DIR itself). TA-Lib is always compiled with the measured build's flags.
+#
 # What it installs, idempotently (nothing when present):
 #   - the npm package `talib` (TA-Lib's C sources) through scripts/talib_ref.sh,
 #     as the TA-Lib agreement test does; bench_talib is then compiled from
@@ -20,12 +27,21 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-build}
 case $build in /*) ;; *) build=$root/$build ;; esac
-[ -x "$build/quantflow" ] || { echo "bench: $build is not built (make build)" >&2; exit 1; }
-out=$build/bench-results
-mkdir -p "$out"
 py=/usr/bin/python3
 
 note() { echo "bench: $*" >&2; }
+
+want=${QF_BENCH_BUILD_TYPE:-Release}
+have=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
+if [ "$have" != "$want" ]; then
+  build=$build-$(echo "$want" | tr '[:upper:]' '[:lower:]')
+  note "building the benchmarks as $want in $build"
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="$want" -DQF_TESTS=OFF -DQF_BENCH=ON >/dev/null
+  cmake --build "$build" -j"$(nproc)" >/dev/null
+fi
+[ -x "$build/quantflow" ] || { echo "bench: $build is not built (make build)" >&2; exit 1; }
+out=$build/bench-results
+mkdir -p "$out"
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi
