@@ -86,6 +86,68 @@ static inline double ind_win_mean(const ind_win *w, size_t p)
  * streaming twins follow this one schedule, so they agree bit for bit. */
 #define IND_WIN_REANCHOR(i, first_end, p) ((((i) - (first_end)) % (p)) == 0)
 
+/* Loops over whole arrays are also compiled for AVX-512 and AVX2 and
+ * picked at run time (gcc in ISO C mode only). The same IEEE operations in
+ * the same order at any vector width, with contraction off (ISO C), give
+ * the same bits: batch loops built this way still match the scalar
+ * streaming code. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__STRICT_ANSI__)
+#define IND_WIDE __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define IND_WIDE
+#endif
+
+/* y[i] = sqrt(x[i]) for i < m. A loop calling sqrt() never vectorizes
+ * while sqrt may set errno (gcc keeps a call for negative arguments), and
+ * square roots are the slowest operation here, so the widest square root
+ * instruction the CPU has is called directly. Every width rounds correctly,
+ * as sqrt() does: the same bits. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+
+__attribute__((target("avx512f"))) static inline void ind_sqrt_avx512(const double *x, double *y,
+                                                                      size_t m)
+{
+    size_t i = 0;
+    for (; i + 8 <= m; i += 8)
+        _mm512_storeu_pd(y + i, _mm512_sqrt_pd(_mm512_loadu_pd(x + i)));
+    for (; i < m; i++)
+        y[i] = sqrt(x[i]);
+}
+
+__attribute__((target("avx"))) static inline void ind_sqrt_avx(const double *x, double *y, size_t m)
+{
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4)
+        _mm256_storeu_pd(y + i, _mm256_sqrt_pd(_mm256_loadu_pd(x + i)));
+    for (; i < m; i++)
+        y[i] = sqrt(x[i]);
+}
+
+static inline void ind_sqrt_n(const double *x, double *y, size_t m)
+{
+    if (__builtin_cpu_supports("avx512f")) {
+        ind_sqrt_avx512(x, y, m);
+        return;
+    }
+    if (__builtin_cpu_supports("avx")) {
+        ind_sqrt_avx(x, y, m);
+        return;
+    }
+    size_t i = 0;
+    for (; i + 2 <= m; i += 2)
+        _mm_storeu_pd(y + i, _mm_sqrt_pd(_mm_loadu_pd(x + i)));
+    for (; i < m; i++)
+        y[i] = sqrt(x[i]);
+}
+#else
+static inline void ind_sqrt_n(const double *x, double *y, size_t m)
+{
+    for (size_t i = 0; i < m; i++)
+        y[i] = sqrt(x[i]);
+}
+#endif
+
 /* SMA of x into out for bars >= first + period - 1 (bars from `first` on
  * hold data; earlier ones are ignored). Bars before the first valid one are
  * left alone. Running sum in TA-Lib's order. */

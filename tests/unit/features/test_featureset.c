@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,4 +243,174 @@ Test(normalize, hand_cases)
     cr_expect_eq(qf_zscore_rolling(x, 5, 1, 1, z, &err), QF_EINVAL);
     cr_expect_str_eq(err.msg, "normalization: window must be in [2, 100000], got 1");
     cr_expect_eq(qf_zscore_rolling(x, 5, 3, -1, z, &err), QF_EINVAL);
+}
+
+/* A column that breaks the normalizer's schedule: finite stretches shorter
+ * and longer than the window, lone NaN and infinities, a level far from 0
+ * (cancellation), a flat stretch (the deviation floor). */
+static void awkward_column(double *x, size_t n, uint64_t seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(seed >> 11) * 0x1.0p-53 - 0.5;
+        x[i] = i < n / 3 ? u : i < 2 * n / 3 ? 1e6 + 1e-3 * u : 42.0;
+        if (i % 997 == 500 || i % 1499 == 7)
+            x[i] = NAN;
+        if (i % 2003 == 1000)
+            x[i] = i % 2 ? INFINITY : -INFINITY;
+    }
+    for (size_t i = n / 2; i < n / 2 + 40; i++)
+        x[i] = NAN; /* a gap longer than short windows */
+}
+
+Test(normalize, batch_equals_streaming_on_gaps_and_odd_windows)
+{
+    size_t n = 6000;
+    double *x = malloc(n * sizeof *x), *zb = malloc(n * sizeof *zb);
+    awkward_column(x, n, 5);
+    int windows[] = {2, 3, 7, 100, 257, 600};
+    int shifts[] = {0, 1, 5};
+    for (size_t wi = 0; wi < sizeof windows / sizeof windows[0]; wi++)
+        for (size_t si = 0; si < sizeof shifts / sizeof shifts[0]; si++) {
+            int w = windows[wi], sh = shifts[si];
+            cr_assert_eq(qf_zscore_rolling(x, n, w, sh, zb, NULL), QF_OK);
+            qf_zscore_stream *zs = NULL;
+            cr_assert_eq(qf_zscore_stream_new(1, w, sh, &zs, NULL), QF_OK);
+            size_t diff = 0, defined = 0;
+            for (size_t t = 0; t < n; t++) {
+                double z;
+                qf_zscore_stream_push(zs, &x[t], &z);
+                if (!same(z, zb[t]) && diff++ < 3)
+                    cr_expect_fail("window %d shift %d bar %zu: batch %.17g stream %.17g", w, sh, t,
+                                   zb[t], z);
+                defined += !isnan(zb[t]);
+            }
+            cr_expect_eq(diff, 0, "window %d shift %d: %zu values differ", w, sh, diff);
+            cr_expect_gt(defined, n / 10, "window %d shift %d: %zu defined", w, sh, defined);
+            qf_zscore_stream_free(zs);
+        }
+    free(x);
+    free(zb);
+}
+
+/* Against the definition evaluated directly per bar in long double: the
+ * sliding sums stay within 1e-11 of it (relative to max(1, |z|)) on the
+ * real features and on the awkward column, and every NaN is where the
+ * definition says. */
+static void zscore_matches_definition(const double *x, size_t n, int window, int shift)
+{
+    double *z = malloc(n * sizeof *z);
+    cr_assert_eq(qf_zscore_rolling(x, n, window, shift, z, NULL), QF_OK);
+    size_t w = (size_t)window, sh = (size_t)shift;
+    for (size_t t = 0; t < n; t++) {
+        int defined = t >= sh + w - 1 && isfinite(x[t]);
+        for (size_t j = t + 1 - w - sh; defined && j <= t - sh; j++)
+            defined = isfinite(x[j]);
+        if (!defined) {
+            cr_assert(isnan(z[t]), "window %d shift %d bar %zu: %g, want NaN", window, shift, t,
+                      z[t]);
+            continue;
+        }
+        /* deviations from a value of the window, exact in long double even
+         * on a level of 1e6 with deviations of 1e-3 (summing the values
+         * themselves would lose those digits) */
+        long double a = x[t - sh], m = 0, s2 = 0;
+        for (size_t j = t + 1 - w - sh; j <= t - sh; j++)
+            m += (long double)x[j] - a;
+        m /= w;
+        for (size_t j = t + 1 - w - sh; j <= t - sh; j++)
+            s2 += ((x[j] - a) - m) * ((x[j] - a) - m);
+        long double sd = sqrtl(s2 / (w - 1));
+        if (sd < QF_ZSCORE_SD_FLOOR)
+            sd = QF_ZSCORE_SD_FLOOR;
+        long double want = ((x[t] - a) - m) / sd;
+        cr_assert(fabsl(z[t] - want) <= 1e-11L * fmaxl(1, fabsl(want)),
+                  "window %d shift %d bar %zu: %.17g vs %.17Lg", window, shift, t, z[t], want);
+    }
+    free(z);
+}
+
+Test(normalize, matches_the_definition)
+{
+    qf_bars b = load("BTCUSDT");
+    qf_feature_params p = qf_feature_params_default();
+    size_t n = b.n;
+    double *F = malloc(QF_TECH_FEATURES * n * sizeof *F);
+    cr_assert_eq(qf_features_compute(&b, &p, F, NULL), QF_OK);
+    for (size_t f = 0; f < QF_TECH_FEATURES; f++)
+        zscore_matches_definition(F + f * n, 3000, 100, 1);
+    zscore_matches_definition(F + QF_F_RSI * n, n, 100, 1);
+    double *x = malloc(6000 * sizeof *x);
+    awkward_column(x, 6000, 9);
+    zscore_matches_definition(x, 6000, 3, 0);
+    zscore_matches_definition(x, 6000, 50, 1);
+    zscore_matches_definition(x, 6000, 300, 2);
+    free(x);
+    free(F);
+    qf_bars_cleanup(&b);
+}
+
+/* Batch and streaming agree with other periods too: shorter and longer
+ * than the batch tile (256 bars), the VWAP re-summed every 4096 bars, and
+ * series ending just before, at and after tile boundaries. */
+Test(featureset, batch_equals_streaming_with_other_periods)
+{
+    qf_bars b = load("SOLUSDT");
+    qf_feature_params ps[] = {{2, 1, 2, 1.0, 2, 1, 365.0},
+                              {7, 30, 300, 2.5, 260, 5000, 8760.0},
+                              {14, 14, 20, 2.0, 24, 24, 2190.0}};
+    size_t lens[] = {1, 2, 29, 255, 256, 257, 513, 9000};
+    double *F = malloc(QF_TECH_FEATURES * b.n * sizeof *F);
+    for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++)
+        for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+            qf_bars pre = b;
+            pre.n = lens[li];
+            size_t n = pre.n;
+            cr_assert_eq(qf_features_compute(&pre, &ps[pi], F, NULL), QF_OK);
+            qf_feature_stream *fs = NULL;
+            cr_assert_eq(qf_feature_stream_new(&ps[pi], &fs, NULL), QF_OK);
+            size_t diff = 0;
+            for (size_t i = 0; i < n; i++) {
+                double row[QF_TECH_FEATURES];
+                qf_feature_stream_push(fs, b.high[i], b.low[i], b.close[i], b.volume[i], row);
+                for (size_t f = 0; f < QF_TECH_FEATURES; f++)
+                    if (!same(row[f], F[f * n + i]) && diff++ < 3)
+                        cr_expect_fail("params %zu n %zu %s[%zu]: batch %.17g stream %.17g", pi, n,
+                                       qf_feature_set_technical()->feature_names[f], i,
+                                       F[f * n + i], row[f]);
+            }
+            cr_expect_eq(diff, 0, "params %zu n %zu: %zu values differ", pi, n, diff);
+            qf_feature_stream_free(fs);
+        }
+    free(F);
+    qf_bars_cleanup(&b);
+}
+
+/* RSI, ATR and the EMAs inside the feature set are the indicator kernels'
+ * own values, bit for bit, at every bar (the fused pass must not drift). */
+Test(featureset, fused_pass_keeps_the_kernels_bits)
+{
+    qf_bars b = load("BTCUSDT");
+    qf_feature_params p = qf_feature_params_default();
+    size_t n = b.n;
+    double *F = malloc(QF_TECH_FEATURES * n * sizeof *F);
+    double *k1 = malloc(n * sizeof *k1), *k2 = malloc(n * sizeof *k2);
+    cr_assert_eq(qf_features_compute(&b, &p, F, NULL), QF_OK);
+    cr_assert_eq(qf_ind_rsi(b.close, n, 14, k1, NULL), QF_OK);
+    cr_assert_eq(qf_ind_atr(b.high, b.low, b.close, n, 14, k2, NULL), QF_OK);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(same(F[QF_F_RSI * n + i], k1[i]), "rsi at %zu", i);
+        cr_assert(same(F[QF_F_ATR * n + i], k2[i]), "atr at %zu", i);
+    }
+    cr_assert_eq(qf_ind_pct_b(b.close, n, 20, 2.0, k1, NULL), QF_OK);
+    cr_assert_eq(qf_ind_vwap(b.close, b.volume, n, 24, k2, NULL), QF_OK);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(same(F[QF_F_BB_PCT_B * n + i], k1[i]), "pct_b at %zu", i);
+        cr_assert(same(F[QF_F_VWAP_DEVIATION * n + i], (b.close[i] - k2[i]) / k2[i]),
+                  "vwap deviation at %zu", i);
+    }
+    free(F);
+    free(k1);
+    free(k2);
+    qf_bars_cleanup(&b);
 }
