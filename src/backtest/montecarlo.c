@@ -8,10 +8,10 @@
 
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "core/parallel.h"
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -64,8 +64,7 @@ typedef struct job {
     const double *r;
     size_t n;
     const qf_mc_config *c;
-    size_t first, last; /* simulations [first, last) */
-    double *sims;       /* n_sims x 3 */
+    double *sims; /* n_sims x 3 */
 } job;
 
 /* Block starts are drawn this many blocks ahead of their use so their
@@ -205,53 +204,16 @@ static void simulate1(const job *j, size_t first)
     simulate_group(j, first, 1);
 }
 
-static void *worker(void *arg)
+/* Simulations [first, last) on one thread (qf_parallel_for). */
+static void worker(void *user, size_t first, size_t last, int is_caller)
 {
-    const job *j = arg;
-    size_t i = j->first;
-    for (; i + 2 <= j->last; i += 2)
+    const job *j = user;
+    (void)is_caller;
+    size_t i = first;
+    for (; i + 2 <= last; i += 2)
         simulate2(j, i);
-    if (i < j->last)
+    if (i < last)
         simulate1(j, i);
-    return NULL;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    if (isnan(x))
-        return isnan(y) ? 0 : 1;
-    if (isnan(y))
-        return -1;
-    return (x > y) - (x < y);
-}
-
-/* Percentile q in [0, 1] of sorted v[0 .. m-1], linear interpolation. */
-static double pct(const double *v, size_t m, double q)
-{
-    double h = q * (double)(m - 1);
-    size_t lo = (size_t)floor(h);
-    size_t hi = lo + 1 < m ? lo + 1 : lo;
-    return v[lo] + (h - (double)lo) * (v[hi] - v[lo]);
-}
-
-static void summarize(const double *sims, size_t n_sims, size_t col, double *tmp, qf_mc_dist *d)
-{
-    size_t m = 0;
-    double sum = 0;
-    for (size_t i = 0; i < n_sims; i++) {
-        double v = sims[3 * i + col];
-        if (isnan(v))
-            continue;
-        tmp[m++] = v;
-        sum += v;
-    }
-    if (m == 0) {
-        *d = (qf_mc_dist){NAN, NAN, NAN, NAN};
-        return;
-    }
-    qsort(tmp, m, sizeof *tmp, cmp);
-    *d = (qf_mc_dist){sum / (double)m, pct(tmp, m, 0.05), pct(tmp, m, 0.5), pct(tmp, m, 0.95)};
 }
 
 /* -1 < r[i] <= DBL_MAX for all i (NaN fails), without an early exit so
@@ -291,47 +253,13 @@ qf_rc qf_mc_bootstrap(const double *r, size_t n, const qf_mc_config *c, qf_mc_su
     if (rc != QF_OK)
         return rc;
     double *sims = out_sims != NULL ? out_sims : malloc(3 * c->n_sims * sizeof *sims);
-    double *tmp = malloc(c->n_sims * sizeof *tmp);
-    if (sims == NULL || tmp == NULL) {
-        if (out_sims == NULL)
-            free(sims);
-        free(tmp);
+    if (sims == NULL)
         return qf_err_set(err, QF_ENOMEM, "montecarlo: out of memory for %zu simulations",
                           c->n_sims);
-    }
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t nt = c->threads > 0 ? (size_t)c->threads : (size_t)(cores > 0 ? cores : 1);
-    if (nt > c->n_sims)
-        nt = c->n_sims;
-    if (nt > 256)
-        nt = 256;
-    job jobs[256];
-    pthread_t tid[256];
-    int created[256] = {0};
-    for (size_t t = 0; t < nt; t++) {
-        jobs[t] = (job){r, n, c, c->n_sims * t / nt, c->n_sims * (t + 1) / nt, sims};
-        /* the last share runs on this thread; a thread that cannot start
-         * has its share run here too */
-        if (t + 1 < nt && pthread_create(&tid[t], NULL, worker, &jobs[t]) == 0)
-            created[t] = 1;
-        else
-            worker(&jobs[t]);
-    }
-    for (size_t t = 0; t < nt; t++)
-        if (created[t])
-            pthread_join(tid[t], NULL);
-    qf_mc_summary s;
-    s.n_sims = c->n_sims;
-    summarize(sims, c->n_sims, 0, tmp, &s.total_return);
-    summarize(sims, c->n_sims, 1, tmp, &s.sharpe);
-    summarize(sims, c->n_sims, 2, tmp, &s.max_drawdown);
-    size_t losses = 0;
-    for (size_t i = 0; i < c->n_sims; i++)
-        losses += sims[3 * i] < 0;
-    s.prob_loss = (double)losses / (double)c->n_sims;
-    *out = s;
-    free(tmp);
+    job j = {r, n, c, sims};
+    qf_parallel_for(c->n_sims, c->threads, worker, &j);
+    rc = qf_mc_summarize(sims, c->n_sims, out, err);
     if (out_sims == NULL)
         free(sims);
-    return QF_OK;
+    return rc;
 }
