@@ -220,10 +220,11 @@ def main():
                     "`quantflow backtest --strategy ma_crossover`: the ten features agree to "
                     "%.0e relative from bar 500 on (pandas' ewm starts differently and converges; "
                     "pandas' online rolling variance costs ~1e-8 on %%B), the z-scores likewise; "
-                    "the Python event loop reproduces the event engine's equity curve to %.0e "
+                    "the Python event loop reproduces the event engine's equity curve %s "
                     "and its %d trades; the numpy vectorized backtest's metrics agree to %.0e "
                     "(its linear impact uses a one-pass participation estimate)."
-                    % (worst_f, ev.get("curve", math.nan), ev.get("trades", [0])[0],
+                    % (worst_f, "bit for bit" if ev.get("curve") == 0 else
+                       "to %.0e" % ev.get("curve", math.nan), ev.get("trades", [0])[0],
                        vec.get("max_rel_diff", math.nan)), ""]
     if memory:
         out += ["### Memory", "",
