@@ -2,10 +2,11 @@
  * normalize.c - rolling z-score (see normalize.h).
  *
  * Each column keeps the statistics of its window as sums of deviations from
- * an anchor k (the window mean, re-taken every `window` bars, as ind_win
- * does): O(1) per bar, and rounding never accumulates for more than one
- * window. A NaN restarts the column's run of finite values and so its
- * schedule. The batch form walks a column from one re-anchoring to the next
+ * an anchor k: O(1) per bar. Every `window` bars the sums are taken afresh
+ * about the running mean, so rounding never accumulates for more than one
+ * window, and at once when cancellation threatens the variance (after a
+ * jump in level). A NaN restarts the column's run of finite values and so
+ * its schedule. The batch form walks a column from one re-anchoring to the next
  * with the sums in registers, keeps them per bar in a small tile, and turns
  * the tile into z-scores with vectorized arithmetic (the square root and
  * the division per value are most of the cost). The streaming form runs the
@@ -16,7 +17,6 @@
 
 #include <float.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "features/ind_int.h"
 
@@ -231,7 +231,7 @@ static size_t zsegment(const double *x, size_t e, size_t len, size_t shift, cons
         }
         if (tile_var(s1b, s2b, ok, from, c, sdb)) {
             size_t j = from;
-            while (!zcancel(s1b[j], s2b[j], c))
+            while (j < ok && !zcancel(s1b[j], s2b[j], c))
                 j++;
             ok = j;
             *fresh_next = 1;
