@@ -76,12 +76,19 @@ typedef struct job {
  * block's tail is streamed by the hardware prefetcher anyway). */
 #define PREFETCH_SPAN 64
 
-/* One simulated path, compounded on the fly: nothing is written per bar. */
+/* One simulated path, compounded on the fly: nothing is written per bar.
+ * Kept apart from the draws so that it never has its address taken and
+ * lives in registers at -O2 as at -O3. */
 typedef struct path {
-    qf_rng g;
     double eq, peak, trough, worst, sum, sumsq;
-    size_t next[AHEAD]; /* starts of the next AHEAD blocks, in draw order */
 } path;
+
+/* A path's random stream and the starts of its next AHEAD blocks, in draw
+ * order. */
+typedef struct draws {
+    qf_rng g;
+    size_t next[AHEAD];
+} draws;
 
 static void prefetch_block(const double *r, size_t n, size_t start, size_t block)
 {
@@ -95,29 +102,29 @@ static void prefetch_block(const double *r, size_t n, size_t start, size_t block
 #endif
 }
 
-static void path_init(path *p, const job *j, size_t i)
+static path path_new(void)
 {
-    qf_rng_seed(&p->g, j->c->seed, i);
-    p->eq = 1.0;
-    p->peak = 1.0;
-    p->trough = 1.0;
-    p->worst = 0.0;
-    p->sum = 0.0;
-    p->sumsq = 0.0;
+    path p = {1.0, 1.0, 1.0, 0.0, 0.0, 0.0};
+    return p;
+}
+
+static void draws_init(draws *d, const job *j, size_t i)
+{
+    qf_rng_seed(&d->g, j->c->seed, i);
     for (size_t a = 0; a < AHEAD; a++) {
-        p->next[a] = below(&p->g, j->n);
-        prefetch_block(j->r, j->n, p->next[a], j->c->block);
+        d->next[a] = below(&d->g, j->n);
+        prefetch_block(j->r, j->n, d->next[a], j->c->block);
     }
 }
 
 /* The start of block b, replaced by the start of block b + AHEAD: the draws
  * stay in block order, so the stream gives the same starts as drawing each
  * when needed. */
-static size_t path_take(path *p, const job *j, size_t b)
+static size_t draws_take(draws *d, const job *j, size_t b)
 {
-    size_t start = p->next[b % AHEAD];
-    size_t ahead = below(&p->g, j->n);
-    p->next[b % AHEAD] = ahead;
+    size_t start = d->next[b % AHEAD];
+    size_t ahead = below(&d->g, j->n);
+    d->next[b % AHEAD] = ahead;
     prefetch_block(j->r, j->n, ahead, j->c->block);
     return start;
 }
@@ -126,82 +133,90 @@ static size_t path_take(path *p, const job *j, size_t b)
  * (rounding is monotone), so only the trough of each run below a peak is
  * divided, when the run ends: the same maximum drawdown, bit for bit, as
  * dividing at every bar. */
-static inline void path_step(path *p, double x)
+static inline path path_step(path p, double x)
 {
-    p->sum += x;
-    p->sumsq += x * x;
-    p->eq *= 1.0 + x;
-    if (p->eq > p->peak) {
-        double dd = 1.0 - p->trough / p->peak;
-        p->worst = dd > p->worst ? dd : p->worst;
-        p->peak = p->eq;
-        p->trough = p->eq;
+    p.sum += x;
+    p.sumsq += x * x;
+    p.eq *= 1.0 + x;
+    if (p.eq > p.peak) {
+        double dd = 1.0 - p.trough / p.peak;
+        p.worst = dd > p.worst ? dd : p.worst;
+        p.peak = p.eq;
+        p.trough = p.eq;
     } else {
-        p->trough = p->eq < p->trough ? p->eq : p->trough;
+        p.trough = p.eq < p.trough ? p.eq : p.trough;
     }
+    return p;
 }
 
-static void path_finish(path *p, const job *j, size_t i)
+/* The return at circular position i (i < 2n). */
+static inline double circular(const double *r, size_t n, size_t i)
+{
+    return r[i < n ? i : i - n];
+}
+
+static void path_finish(path p, const job *j, size_t i)
 {
     size_t n = j->n;
-    double dd = 1.0 - p->trough / p->peak;
-    p->worst = dd > p->worst ? dd : p->worst;
-    double mean = p->sum / (double)n;
-    double var = (p->sumsq - p->sum * mean) / (double)(n - 1);
+    double dd = 1.0 - p.trough / p.peak;
+    p.worst = dd > p.worst ? dd : p.worst;
+    double mean = p.sum / (double)n;
+    double var = (p.sumsq - p.sum * mean) / (double)(n - 1);
     double sd = var > 0 ? sqrt(var) : 0.0;
     double *row = j->sims + 3 * i;
-    row[0] = p->eq - 1.0;
+    row[0] = p.eq - 1.0;
     row[1] = sd > 0 ? mean / sd * sqrt(j->c->bars_per_year) : NAN;
-    row[2] = p->worst;
+    row[2] = p.worst;
 }
 
-/* Simulations first .. first+G-1 (G <= 2) in lockstep: all have the same
- * block lengths, and their independent chains of products and sums overlap
- * where one path alone waits on each multiplication. G is a constant in
- * each caller, so the paths live in registers (four paths would not fit in
- * the sixteen SSE registers and spill). */
-static inline __attribute__((always_inline)) void simulate_group(const job *j, size_t first,
-                                                                 size_t G)
+/* Simulations i and i+1 in lockstep: both have the same block lengths, and
+ * their independent chains of products and sums overlap where one path
+ * alone waits on each multiplication. (Four paths would not fit in the
+ * sixteen SSE registers.) */
+static void simulate_pair(const job *j, size_t i)
 {
-    path p[2];
     const double *r = j->r;
     size_t n = j->n, block = j->c->block;
-    for (size_t s = 0; s < G; s++)
-        path_init(&p[s], j, first + s);
+    draws da, db;
+    draws_init(&da, j, i);
+    draws_init(&db, j, i + 1);
+    path a = path_new(), b = path_new();
     size_t done = 0;
-    for (size_t b = 0; done < n; b++) {
+    for (size_t blk = 0; done < n; blk++) {
         size_t len = block < n - done ? block : n - done;
-        size_t start[2];
-        int wraps = 0;
-        for (size_t s = 0; s < G; s++) {
-            start[s] = path_take(&p[s], j, b);
-            wraps |= start[s] + len > n;
-        }
-        if (!wraps) {
-            for (size_t k = 0; k < len; k++)
-                for (size_t s = 0; s < G; s++)
-                    path_step(&p[s], r[start[s] + k]);
-        } else { /* a block runs past the end: wrap around (circular) */
-            for (size_t k = 0; k < len; k++)
-                for (size_t s = 0; s < G; s++) {
-                    size_t idx = start[s] + k;
-                    path_step(&p[s], r[idx < n ? idx : idx - n]);
-                }
+        size_t sa = draws_take(&da, j, blk), sb = draws_take(&db, j, blk);
+        if (sa + len <= n && sb + len <= n) {
+            for (size_t k = 0; k < len; k++) {
+                a = path_step(a, r[sa + k]);
+                b = path_step(b, r[sb + k]);
+            }
+        } else { /* a block runs past the end: wrap around */
+            for (size_t k = 0; k < len; k++) {
+                a = path_step(a, circular(r, n, sa + k));
+                b = path_step(b, circular(r, n, sb + k));
+            }
         }
         done += len;
     }
-    for (size_t s = 0; s < G; s++)
-        path_finish(&p[s], j, first + s);
+    path_finish(a, j, i);
+    path_finish(b, j, i + 1);
 }
 
-static void simulate2(const job *j, size_t first)
+static void simulate_one(const job *j, size_t i)
 {
-    simulate_group(j, first, 2);
-}
-
-static void simulate1(const job *j, size_t first)
-{
-    simulate_group(j, first, 1);
+    size_t n = j->n, block = j->c->block;
+    draws d;
+    draws_init(&d, j, i);
+    path a = path_new();
+    size_t done = 0;
+    for (size_t blk = 0; done < n; blk++) {
+        size_t len = block < n - done ? block : n - done;
+        size_t s = draws_take(&d, j, blk);
+        for (size_t k = 0; k < len; k++)
+            a = path_step(a, circular(j->r, n, s + k));
+        done += len;
+    }
+    path_finish(a, j, i);
 }
 
 /* Simulations [first, last) on one thread (qf_parallel_for). */
@@ -211,9 +226,9 @@ static void worker(void *user, size_t first, size_t last, int is_caller)
     (void)is_caller;
     size_t i = first;
     for (; i + 2 <= last; i += 2)
-        simulate2(j, i);
+        simulate_pair(j, i);
     if (i < last)
-        simulate1(j, i);
+        simulate_one(j, i);
 }
 
 /* -1 < r[i] <= DBL_MAX for all i (NaN fails), without an early exit so
