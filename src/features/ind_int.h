@@ -90,9 +90,13 @@ static inline double ind_win_mean(const ind_win *w, size_t p)
  * picked at run time (gcc in ISO C mode only). The same IEEE operations in
  * the same order at any vector width, with contraction off (ISO C), give
  * the same bits: batch loops built this way still match the scalar
- * streaming code. */
+ * streaming code. gcc's full vectorizer cost model applies at -O2 too: the
+ * -O2 default ("very cheap") vectorizes none of these loops, whose lengths
+ * are not known multiples of the vector width. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__STRICT_ANSI__)
-#define IND_WIDE __attribute__((target_clones("avx512f", "avx2", "default")))
+#define IND_WIDE                                                                                   \
+    __attribute__((target_clones("avx512f", "avx2", "default"),                                    \
+                   optimize("vect-cost-model=dynamic")))
 #else
 #define IND_WIDE
 #endif
