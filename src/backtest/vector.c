@@ -27,9 +27,14 @@ qf_rc qf_cost_model_check(const qf_cost_model *c, qf_err *err)
 
 /* Loops over whole arrays are compiled for AVX-512 and AVX2 too and picked
  * at run time: the same IEEE operations in the same order at any vector
- * width (contraction is off in ISO C mode), so the same bits, only wider. */
+ * width (contraction is off in ISO C mode), so the same bits, only wider.
+ * gcc's full vectorizer cost model applies at -O2 too: the -O2 default
+ * ("very cheap") vectorizes none of these loops, whose lengths are not
+ * known multiples of the vector width. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__STRICT_ANSI__)
-#define WIDE __attribute__((target_clones("avx512f", "avx2", "default")))
+#define WIDE                                                                                       \
+    __attribute__((target_clones("avx512f", "avx2", "default"),                                    \
+                   optimize("vect-cost-model=dynamic")))
 #else
 #define WIDE
 #endif
