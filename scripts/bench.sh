@@ -37,8 +37,8 @@ if [ "$have" != "$want" ]; then
   build=$build-$(echo "$want" | tr '[:upper:]' '[:lower:]')
   note "building the benchmarks as $want in $build"
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="$want" -DQF_TESTS=OFF -DQF_BENCH=ON >/dev/null
-  cmake --build "$build" -j"$(nproc)" >/dev/null
 fi
+cmake --build "$build" -j"$(nproc)" >/dev/null # up to date with the sources
 [ -x "$build/quantflow" ] || { echo "bench: $build is not built (make build)" >&2; exit 1; }
 out=$build/bench-results
 mkdir -p "$out"
