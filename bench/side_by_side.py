@@ -133,13 +133,21 @@ def research_table(research, pandas, notes):
             low = [(s, o) for s, o in zip(SIZES, ours) if o < target]
             parts = []
             if low:
-                parts.append("at %s (%s)" % (", ".join(s for s, _ in low), span([o for _, o in low])))
-            slow = [x for x in speedup if x is not None and x < 25] if vs_pandas else []
-            if slow:
-                parts.append("%s× pandas" % span(slow, 0))
-            verdict = "met" if not parts else "**not met** " + "; ".join(parts)
-            if parts:
-                misses.append("%s %s" % (label.split(",")[0], verdict.replace("**", "")))
+                parts.append("≥ %g not met at %s (%s)" % (target, ", ".join(s for s, _ in low),
+                                                         span([o for _, o in low])))
+            elif vs_pandas:
+                parts.append("≥ %g met" % target)
+            slow = [(s, x) for s, x in zip(SIZES, speedup) if x is not None and x < 25]
+            if vs_pandas and slow:
+                parts.append("25× pandas not met at %s (%s×)"
+                             % (", ".join(s for s, _ in slow), span([x for _, x in slow], 0)))
+            elif vs_pandas:
+                parts.append("≥ 25× pandas met")
+            failed = bool(low) or (vs_pandas and bool(slow))
+            verdict = ("**not met**: " if failed else "met") + ("; ".join(parts) if vs_pandas or
+                                                                failed else "")
+            if failed:
+                misses.append("%s: %s" % (label.split(",")[0], "; ".join(parts)))
         tgt = "—" if target is None else "≥ %g%s" % (target, " and ≥ 25× pandas" if vs_pandas else "")
         rows.append([label] + [fmt(x) for x in ours] + [fmt(x) for x in py]
                     + [fmt(x, 0) + "×" if x else "—" for x in speedup[2:]]
