@@ -3,6 +3,7 @@
  * quantile come from GSL rather than our own approximation.
  */
 #include "backtest/metrics.h"
+#include "core/simd.h"
 
 #include <gsl/gsl_cdf.h>
 #include <float.h>
@@ -73,20 +74,6 @@ static void select_smallest(double *v, size_t n, size_t k)
 #define TAIL_BUCKETS 4096
 #define TAIL_EXP_LO  991 /* biased exponent of 2^-32 */
 
-/* Loops over whole arrays are compiled for AVX-512 and AVX2 too and picked
- * at run time: the same IEEE operations in the same order at any vector
- * width (contraction is off in ISO C mode), so the same bits, only wider.
- * gcc's full vectorizer cost model applies at -O2 too: the -O2 default
- * ("very cheap") vectorizes none of these loops, whose lengths are not
- * known multiples of the vector width. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__STRICT_ANSI__)
-#define WIDE                                                                                       \
-    __attribute__((target_clones("avx512f", "avx2", "default"),                                    \
-                   optimize("vect-cost-model=dynamic")))
-#else
-#define WIDE
-#endif
-
 /* Bars per chunk: returns are divided for a chunk at a time in a loop the
  * compiler vectorizes, then consumed by the sequential sums from L1. */
 #define CHUNK 256
@@ -107,8 +94,8 @@ static unsigned tail_bucket(double r)
 /* r[j] = eq[j+1] / eq[j] - 1 and its bucket, for j < m. Returns whether
  * every eq[j+1] is positive and finite (NaN fails both tests); the checks
  * have no early exit so the loop vectorizes. */
-WIDE static int returns_chunk(const double *restrict eq, size_t m, double *restrict r,
-                              unsigned *restrict b)
+QF_WIDE static int returns_chunk(const double *restrict eq, size_t m, double *restrict r,
+                                 unsigned *restrict b)
 {
     int ok = 1;
     for (size_t j = 0; j < m; j++) {

@@ -2,6 +2,7 @@
  * vector.c - the vectorized engine (formulas in vector.h).
  */
 #include "backtest/vector.h"
+#include "core/simd.h"
 
 #include <math.h>
 #include <string.h>
@@ -25,23 +26,9 @@ qf_rc qf_cost_model_check(const qf_cost_model *c, qf_err *err)
     return QF_OK;
 }
 
-/* Loops over whole arrays are compiled for AVX-512 and AVX2 too and picked
- * at run time: the same IEEE operations in the same order at any vector
- * width (contraction is off in ISO C mode), so the same bits, only wider.
- * gcc's full vectorizer cost model applies at -O2 too: the -O2 default
- * ("very cheap") vectorizes none of these loops, whose lengths are not
- * known multiples of the vector width. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__STRICT_ANSI__)
-#define WIDE                                                                                       \
-    __attribute__((target_clones("avx512f", "avx2", "default"),                                    \
-                   optimize("vect-cost-model=dynamic")))
-#else
-#define WIDE
-#endif
-
 /* -1 <= x[i] <= 1 for all i (NaN fails), without an early exit so the loop
  * vectorizes; the caller looks for the culprit only on failure. */
-WIDE static int all_in_unit_range(const double *x, size_t n)
+QF_WIDE static int all_in_unit_range(const double *x, size_t n)
 {
     int ok = 1;
     for (size_t i = 0; i < n; i++)
@@ -54,8 +41,8 @@ WIDE static int all_in_unit_range(const double *x, size_t n)
 #define CHUNK 256
 
 /* r[j] = close[j+1] / close[j] - 1 and dv[j] = close[j] * vol[j], j < m. */
-WIDE static void chunk_inputs(const double *restrict close, const double *restrict vol, size_t m,
-                              double *restrict r, double *restrict dv)
+QF_WIDE static void chunk_inputs(const double *restrict close, const double *restrict vol, size_t m,
+                                 double *restrict r, double *restrict dv)
 {
     for (size_t j = 0; j < m; j++) {
         r[j] = close[j + 1] / close[j] - 1.0;

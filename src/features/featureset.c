@@ -121,10 +121,10 @@ typedef struct ftile {
  * The rise and fall of the close are selections here, so the Wilder sums
  * need no branch on the sign of the change, which would be mispredicted
  * half the time; adding or subtracting +0.0 leaves a sum's bits alone. */
-IND_WIDE static void tile_elementwise(const double *restrict c, const double *restrict h,
-                                      const double *restrict l, size_t i0, size_t m,
-                                      ftile *restrict tb, double *restrict mom4,
-                                      double *restrict mom12)
+QF_WIDE static void tile_elementwise(const double *restrict c, const double *restrict h,
+                                     const double *restrict l, size_t i0, size_t m,
+                                     ftile *restrict tb, double *restrict mom4,
+                                     double *restrict mom12)
 {
     for (size_t j = 0; j < m; j++) {
         size_t i = i0 + j;
@@ -277,8 +277,8 @@ static void tile_chains(const qf_bars *b, const qf_feature_params *p, size_t i0,
     st->rv_next = rv_next;
 }
 
-IND_WIDE static void tile_pre_sqrt(const ftile *restrict tb, size_t m, double pbb, double wrv,
-                                   double *restrict bb_var, double *restrict rv_var)
+QF_WIDE static void tile_pre_sqrt(const ftile *restrict tb, size_t m, double pbb, double wrv,
+                                  double *restrict bb_var, double *restrict rv_var)
 {
     for (size_t j = 0; j < m; j++) {
         double m2 = tb->bb_s2[j] - tb->bb_s1[j] * tb->bb_s1[j] / pbb;
@@ -293,12 +293,12 @@ IND_WIDE static void tile_pre_sqrt(const ftile *restrict tb, size_t m, double pb
 /* The element-wise rest. A selection after an unconditional division,
  * rather than a division in a branch, lets the loop vectorize; the values
  * are the same. */
-IND_WIDE static void tile_finish(const ftile *restrict tb, const double *restrict c,
-                                 const double *restrict vol, size_t m, double pbb, double bb_k,
-                                 double wvol, double annual, double *restrict rsi,
-                                 double *restrict pct_b, double *restrict vwap_dev,
-                                 double *restrict rvol, double *restrict ema_ratio,
-                                 double *restrict vol_ratio)
+QF_WIDE static void tile_finish(const ftile *restrict tb, const double *restrict c,
+                                const double *restrict vol, size_t m, double pbb, double bb_k,
+                                double wvol, double annual, double *restrict rsi,
+                                double *restrict pct_b, double *restrict vwap_dev,
+                                double *restrict rvol, double *restrict ema_ratio,
+                                double *restrict vol_ratio)
 {
     for (size_t j = 0; j < m; j++) {
         double total = tb->rsi_gain[j] + tb->rsi_loss[j];

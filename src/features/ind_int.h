@@ -9,6 +9,7 @@
 
 #include "core/err.h"
 #include "features/indicators.h"
+#include "core/simd.h"
 
 /* TA-Lib treats |v| < 1e-14 as zero when dividing by a sum of averages. */
 #define IND_IS_ZERO(v) (-1e-14 < (v) && (v) < 1e-14)
@@ -85,21 +86,6 @@ static inline double ind_win_mean(const ind_win *w, size_t p)
  * (ending at first_end) and every p-th one after it. Batch kernels and their
  * streaming twins follow this one schedule, so they agree bit for bit. */
 #define IND_WIN_REANCHOR(i, first_end, p) ((((i) - (first_end)) % (p)) == 0)
-
-/* Loops over whole arrays are also compiled for AVX-512 and AVX2 and
- * picked at run time (gcc in ISO C mode only). The same IEEE operations in
- * the same order at any vector width, with contraction off (ISO C), give
- * the same bits: batch loops built this way still match the scalar
- * streaming code. gcc's full vectorizer cost model applies at -O2 too: the
- * -O2 default ("very cheap") vectorizes none of these loops, whose lengths
- * are not known multiples of the vector width. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__STRICT_ANSI__)
-#define IND_WIDE                                                                                   \
-    __attribute__((target_clones("avx512f", "avx2", "default"),                                    \
-                   optimize("vect-cost-model=dynamic")))
-#else
-#define IND_WIDE
-#endif
 
 /* y[i] = sqrt(x[i]) for i < m. A loop calling sqrt() never vectorizes
  * while sqrt may set errno (gcc keeps a call for negative arguments), and

@@ -162,8 +162,8 @@ static int is_finite(double x)
 
 /* The variances of a tile's windows; whether a window from `from` on has
  * too much cancellation. */
-IND_WIDE static int tile_var(const double *restrict s1, const double *restrict s2, size_t m,
-                             size_t from, const zconst *c, double *restrict var)
+QF_WIDE static int tile_var(const double *restrict s1, const double *restrict s2, size_t m,
+                            size_t from, const zconst *c, double *restrict var)
 {
     zconst cc = *c;
     int bad = 0;
@@ -174,16 +174,16 @@ IND_WIDE static int tile_var(const double *restrict s1, const double *restrict s
     return bad;
 }
 
-IND_WIDE static void tile_z(const double *restrict x, double k, const double *restrict s1,
-                            const double *restrict sd, size_t m, const zconst *c,
-                            double *restrict out)
+QF_WIDE static void tile_z(const double *restrict x, double k, const double *restrict s1,
+                           const double *restrict sd, size_t m, const zconst *c,
+                           double *restrict out)
 {
     zconst cc = *c;
     for (size_t i = 0; i < m; i++)
         out[i] = zval(x[i], k, s1[i], sd[i], &cc);
 }
 
-IND_WIDE static int all_finite(const double *x, size_t m)
+QF_WIDE static int all_finite(const double *x, size_t m)
 {
     int ok = 1;
     for (size_t i = 0; i < m; i++)
