@@ -74,7 +74,9 @@ typedef struct qf_metrics {
 
 /* Computes every metric. QF_EINVAL (naming the problem) for fewer than two
  * equity points, a non-positive or non-finite equity, bars_per_year <= 0 or
- * n_trials < 1. Allocates a copy of the returns for the quantile (QF_ENOMEM). */
+ * n_trials < 1. Allocates a copy of the returns in the VaR tail bucket (about
+ * 0.1 % of them; all of them only for degenerate curves) for the quantile
+ * (QF_ENOMEM). */
 QF_NODISCARD qf_rc qf_metrics_compute(const qf_metrics_input *in, qf_metrics *out, qf_err *err);
 
 /* The metric names in the order of qf_metrics (JSON keys), and a value by
