@@ -15,23 +15,21 @@ typedef struct dm_state {
 
 /* Directional movement of bar i against bar i-1, TA-Lib's rule: only the
  * larger of the two moves counts, and only when positive. */
-static void directional_move(const double *high, const double *low, size_t i, double *plus,
-                             double *minus)
+static inline void directional_move(const double *high, const double *low, size_t i, double *plus,
+                                    double *minus)
 {
     double up = high[i] - high[i - 1];
     double down = low[i - 1] - low[i];
-    *plus = 0.0;
-    *minus = 0.0;
-    if (down > 0.0 && up < down)
-        *minus = down;
-    else if (up > 0.0 && up > down)
-        *plus = up;
+    /* The two cases exclude each other (up < down, up > down); written as
+     * selects, not branches, since the sign of a move is a coin flip. */
+    *minus = (down > 0.0) & (up < down) ? down : 0.0;
+    *plus = (up > 0.0) & (up > down) ? up : 0.0;
 }
 
 /* One Wilder step; returns DX, or NaN when it is undefined (TA-Lib then
  * leaves the running ADX as it was). */
-static double wilder_step(dm_state *s, const double *high, const double *low, const double *close,
-                          size_t i, double period)
+static inline double wilder_step(dm_state *s, const double *high, const double *low,
+                                 const double *close, size_t i, double period)
 {
     double plus;
     double minus;
