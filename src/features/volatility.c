@@ -69,16 +69,39 @@ qf_rc qf_ind_atr(const double *high, const double *low, const double *close, siz
     return QF_OK;
 }
 
+/* Bars per tile: the sliding sums run sequentially into a tile's buffers,
+ * then the divisions and square roots of the whole tile run in wide loops
+ * (the same operations in the same order per bar, so the same bits). */
+#define SIGMA_TILE 256
+
+/* var[j] = max(s2 - s1^2 / p, 0) / p: the population variance of a window. */
+QF_WIDE static void tile_variance(const double *restrict s1, const double *restrict s2, size_t m,
+                                  double p, double *restrict var)
+{
+    for (size_t j = 0; j < m; j++) {
+        double m2 = s2[j] - s1[j] * s1[j] / p;
+        var[j] = (m2 > 0.0 ? m2 : 0.0) / p;
+    }
+}
+
 /* Population standard deviation of every full window into sigma[p-1 ..]. */
 static void rolling_sigma(const double *x, size_t n, size_t p, double *sigma)
 {
     ind_win w = {0.0, 0.0, 0.0};
-    for (size_t i = p - 1; i < n; i++) {
-        if (IND_WIN_REANCHOR(i, p - 1, p))
-            ind_win_anchor(&w, x + i + 1 - p, p);
-        else
-            ind_win_slide(&w, x[i - p], x[i]);
-        sigma[i] = sqrt(ind_win_m2(&w, p) / (double)p);
+    double s1[SIGMA_TILE], s2[SIGMA_TILE];
+    for (size_t t = p - 1; t < n; t += SIGMA_TILE) {
+        size_t m = n - t < SIGMA_TILE ? n - t : SIGMA_TILE;
+        for (size_t j = 0; j < m; j++) {
+            size_t i = t + j;
+            if (IND_WIN_REANCHOR(i, p - 1, p))
+                ind_win_anchor(&w, x + i + 1 - p, p);
+            else
+                ind_win_slide(&w, x[i - p], x[i]);
+            s1[j] = w.s1;
+            s2[j] = w.s2;
+        }
+        tile_variance(s1, s2, m, (double)p, sigma + t);
+        ind_sqrt_n(sigma + t, sigma + t, m);
     }
 }
 
@@ -115,26 +138,37 @@ qf_rc qf_ind_bbands(const double *x, size_t n, int period, double k_up, double k
     ind_fill_nan(out_lower, 0, start);
     if (n < p)
         return QF_OK;
-    /* Running window sum for the middle (TA-Lib's SMA) and sliding sigma. */
+    /* Running window sum for the middle (TA-Lib's SMA) and sliding sigma,
+     * a tile at a time (see rolling_sigma). */
     double sum = 0.0;
     for (size_t i = 0; i + 1 < p; i++)
         sum += x[i];
     ind_win w = {0.0, 0.0, 0.0};
-    for (size_t i = p - 1; i < n; i++) {
-        if (IND_WIN_REANCHOR(i, p - 1, p))
-            ind_win_anchor(&w, x + i + 1 - p, p);
-        else
-            ind_win_slide(&w, x[i - p], x[i]);
-        sum += x[i];
-        double mid = sum / period;
-        sum -= x[i + 1 - p];
-        double sigma = sqrt(ind_win_m2(&w, p) / (double)p);
-        if (out_middle != NULL)
-            out_middle[i] = mid;
-        if (out_upper != NULL)
-            out_upper[i] = mid + k_up * sigma;
-        if (out_lower != NULL)
-            out_lower[i] = mid - k_down * sigma;
+    double s1[SIGMA_TILE], s2[SIGMA_TILE], mid[SIGMA_TILE], sigma[SIGMA_TILE];
+    for (size_t t = p - 1; t < n; t += SIGMA_TILE) {
+        size_t m = n - t < SIGMA_TILE ? n - t : SIGMA_TILE;
+        for (size_t j = 0; j < m; j++) {
+            size_t i = t + j;
+            if (IND_WIN_REANCHOR(i, p - 1, p))
+                ind_win_anchor(&w, x + i + 1 - p, p);
+            else
+                ind_win_slide(&w, x[i - p], x[i]);
+            s1[j] = w.s1;
+            s2[j] = w.s2;
+            sum += x[i];
+            mid[j] = sum / period;
+            sum -= x[i + 1 - p];
+        }
+        tile_variance(s1, s2, m, (double)p, sigma);
+        ind_sqrt_n(sigma, sigma, m);
+        for (size_t j = 0; j < m; j++) {
+            if (out_middle != NULL)
+                out_middle[t + j] = mid[j];
+            if (out_upper != NULL)
+                out_upper[t + j] = mid[j] + k_up * sigma[j];
+            if (out_lower != NULL)
+                out_lower[t + j] = mid[j] - k_down * sigma[j];
+        }
     }
     return QF_OK;
 }

@@ -23,11 +23,13 @@ qf_rc qf_ind_obv(const double *close, const double *volume, size_t n, double *ou
         return QF_OK;
     double obv = volume[0];
     out[0] = obv;
+    /* A select, not a branch: up or down is a coin flip on real prices, and
+     * the cost of a branch then depends on how well the predictor guesses.
+     * Adding 0 * volume (volumes are finite) leaves obv as it is, and
+     * +-1 * volume is exact, so the bits are TA-Lib's. */
     for (size_t i = 1; i < n; i++) {
-        if (close[i] > close[i - 1])
-            obv += volume[i];
-        else if (close[i] < close[i - 1])
-            obv -= volume[i];
+        double dir = (double)((close[i] > close[i - 1]) - (close[i] < close[i - 1]));
+        obv += dir * volume[i];
         out[i] = obv;
     }
     return QF_OK;
