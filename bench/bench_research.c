@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "backtest/engine.h"
@@ -19,108 +18,74 @@
 #include "features/featureset.h"
 #include "features/indicators.h"
 #include "features/normalize.h"
-#include "market/import.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static qf_bars tiled(const qf_candles *c, size_t tiles)
-{
-    qf_bars b;
-    qf_bars_init(&b);
-    if (qf_bars_alloc(&b, c->n * tiles, NULL) != QF_OK)
-        exit(1);
-    double scale = 1.0;
-    int64_t step = c->v[1].open_time - c->v[0].open_time;
-    int64_t span = c->v[c->n - 1].open_time - c->v[0].open_time + step; /* gaps included */
-    for (size_t t = 0; t < tiles; t++) {
-        for (size_t i = 0; i < c->n; i++) {
-            size_t k = t * c->n + i;
-            const qf_candle *x = &c->v[i];
-            b.open_time[k] = x->open_time + (int64_t)t * span;
-            b.open[k] = x->open * scale;
-            b.high[k] = x->high * scale;
-            b.low[k] = x->low * scale;
-            b.close[k] = x->close * scale;
-            b.volume[k] = x->volume;
-        }
-        scale *= c->v[c->n - 1].close / c->v[0].open;
-    }
-    return b;
-}
-
-#define BEST(reps, secs, ...)                                                                      \
-    do {                                                                                           \
-        secs = 1e30;                                                                               \
-        for (int rep_ = 0; rep_ < (reps); rep_++) {                                                \
-            double t0_ = now();                                                                    \
-            __VA_ARGS__;                                                                           \
-            double dt_ = now() - t0_;                                                              \
-            if (dt_ < secs)                                                                        \
-                secs = dt_;                                                                        \
-        }                                                                                          \
-    } while (0)
+#include "bench_util.h"
 
 int main(void)
 {
     qf_candles c;
-    qf_candles_init(&c);
-    qf_import_report rep;
-    if (qf_import_read(QF_SOURCE_DIR "/data/BTCUSDT-4h.csv", NULL, &c, &rep, NULL) != QF_OK)
-        return 1;
+    bench_load(&c);
     printf("machine: %ld cores; BTC/USDT 4h (%zu bars) tiled\n", sysconf(_SC_NPROCESSORS_ONLN),
            c.n);
     printf("%-34s %12s %12s %12s\n", "work", "x1", "x10", "x100");
     size_t tiles[3] = {1, 10, 100};
-    double res[12][3];
-    const char *names[12] = {"SMA(20) ns/bar",           "EMA(10) ns/bar",
-                             "RSI(14) ns/bar",           "ATR(14) ns/bar",
-                             "BBANDS(20,2) ns/bar",      "MACD ns/bar",
-                             "ADX(14) ns/bar",           "feature set M bars/s",
-                             "features+zscore M bars/s", "vectorized+metrics M bars/s",
-                             "event MA cross M bars/s",  "MC bootstrap M samples/s"};
+    double res[13][3];
+    const char *names[13] = {"SMA(20) ns/bar",
+                             "EMA(10) ns/bar",
+                             "RSI(14) ns/bar",
+                             "ATR(14) ns/bar",
+                             "BBANDS(20,2) ns/bar",
+                             "MACD ns/bar",
+                             "ADX(14) ns/bar",
+                             "feature set M bars/s",
+                             "features+zscore M bars/s",
+                             "vectorized+metrics M bars/s",
+                             "event MA cross M bars/s",
+                             "MC bootstrap M samples/s",
+                             "features+zscore 2 threads M bars/s"};
     for (int t = 0; t < 3; t++) {
-        qf_bars b = tiled(&c, tiles[t]);
+        qf_bars b = bench_tiled(&c, tiles[t]);
         size_t n = b.n;
         int reps = t == 2 ? 3 : 10;
         double *o1 = malloc(n * sizeof *o1), *o2 = malloc(n * sizeof *o2),
                *o3 = malloc(n * sizeof *o3);
-        double *F = malloc(QF_TECH_FEATURES * n * sizeof *F), *z = malloc(n * sizeof *z);
+        double *F = malloc(QF_TECH_FEATURES * n * sizeof *F),
+               *z = malloc(QF_TECH_FEATURES * n * sizeof *z);
         double s;
         int bad = 0;
-        BEST(reps, s, bad |= qf_ind_sma(b.close, n, 20, o1, NULL));
+        BENCH_BEST(reps, s, bad |= qf_ind_sma(b.close, n, 20, o1, NULL));
         res[0][t] = s / (double)n * 1e9;
-        BEST(reps, s, bad |= qf_ind_ema(b.close, n, 10, o1, NULL));
+        BENCH_BEST(reps, s, bad |= qf_ind_ema(b.close, n, 10, o1, NULL));
         res[1][t] = s / (double)n * 1e9;
-        BEST(reps, s, bad |= qf_ind_rsi(b.close, n, 14, o1, NULL));
+        BENCH_BEST(reps, s, bad |= qf_ind_rsi(b.close, n, 14, o1, NULL));
         res[2][t] = s / (double)n * 1e9;
-        BEST(reps, s, bad |= qf_ind_atr(b.high, b.low, b.close, n, 14, o1, NULL));
+        BENCH_BEST(reps, s, bad |= qf_ind_atr(b.high, b.low, b.close, n, 14, o1, NULL));
         res[3][t] = s / (double)n * 1e9;
-        BEST(reps, s, bad |= qf_ind_bbands(b.close, n, 20, 2, 2, o1, o2, o3, NULL));
+        BENCH_BEST(reps, s, bad |= qf_ind_bbands(b.close, n, 20, 2, 2, o1, o2, o3, NULL));
         res[4][t] = s / (double)n * 1e9;
-        BEST(reps, s, bad |= qf_ind_macd(b.close, n, 12, 26, 9, o1, o2, o3, NULL));
+        BENCH_BEST(reps, s, bad |= qf_ind_macd(b.close, n, 12, 26, 9, o1, o2, o3, NULL));
         res[5][t] = s / (double)n * 1e9;
-        BEST(reps, s, bad |= qf_ind_adx(b.high, b.low, b.close, n, 14, o1, NULL));
+        BENCH_BEST(reps, s, bad |= qf_ind_adx(b.high, b.low, b.close, n, 14, o1, NULL));
         res[6][t] = s / (double)n * 1e9;
         qf_feature_params p = qf_feature_params_default();
-        BEST(reps, s, bad |= qf_features_compute(&b, &p, F, NULL));
+        BENCH_BEST(reps, s, bad |= qf_features_compute(&b, &p, F, NULL));
         res[7][t] = (double)n / s / 1e6;
-        BEST(reps, s, {
+        BENCH_BEST(reps, s, {
             bad |= qf_features_compute(&b, &p, F, NULL);
-            for (size_t k = 0; k < QF_TECH_FEATURES; k++)
-                bad |= qf_zscore_rolling(F + k * n, n, 100, 1, z, NULL);
+            bad |= qf_zscore_rolling_columns(F, n, QF_TECH_FEATURES, 100, 1, 1, z, NULL);
         });
         res[8][t] = (double)n / s / 1e6;
+        BENCH_BEST(reps, s, { /* the z-score columns shared out over two threads */
+                              bad |= qf_features_compute(&b, &p, F, NULL);
+                              bad |= qf_zscore_rolling_columns(F, n, QF_TECH_FEATURES, 100, 1, 2, z,
+                                                               NULL);
+        });
+        res[12][t] = (double)n / s / 1e6;
         for (size_t i = 0; i < n; i++)
             o2[i] = i % 200 < 100 ? 1.0 : 0.0; /* a position array with trades */
         qf_cost_model cm = {10, 10, 5, 2, 24};
         qf_vector_stats vs;
         qf_metrics m;
-        BEST(reps, s, {
+        BENCH_BEST(reps, s, {
             bad |= qf_vector_run(&b, o2, &cm, 1e5, o1, &vs, NULL);
             qf_metrics_input in = {o1,
                                    n,
@@ -138,7 +103,7 @@ int main(void)
         qf_engine_config ec = qf_engine_config_default();
         qf_backtest_result r;
         qf_err err = {0};
-        BEST(t == 2 ? 2 : 5, s, {
+        BENCH_BEST(t == 2 ? 2 : 5, s, {
             bad |= qf_backtest_run(&ec, qf_strategy_find("ma_crossover"), NULL, &b, 1, &r, &err);
             if (err.code != QF_OK)
                 fprintf(stderr, "%s\n", err.msg);
@@ -150,7 +115,7 @@ int main(void)
         size_t sims = t == 0 ? 2000 : t == 1 ? 200 : 20;
         qf_mc_config mc = {sims, 24, 1, 2190, 0};
         qf_mc_summary ms;
-        BEST(3, s, bad |= qf_mc_bootstrap(o3, n - 1, &mc, &ms, NULL, NULL));
+        BENCH_BEST(3, s, bad |= qf_mc_bootstrap(o3, n - 1, &mc, &ms, NULL, NULL));
         res[11][t] = (double)sims * (double)(n - 1) / s / 1e6;
         if (bad) {
             fprintf(stderr, "bench_research: a kernel failed at x%zu\n", tiles[t]);
@@ -163,7 +128,7 @@ int main(void)
         free(z);
         qf_bars_cleanup(&b);
     }
-    for (int k = 0; k < 12; k++)
+    for (int k = 0; k < 13; k++)
         printf("%-34s %12.2f %12.2f %12.2f\n", names[k], res[k][0], res[k][1], res[k][2]);
     qf_candles_cleanup(&c);
     return 0;

@@ -167,7 +167,7 @@ int qf_cmd_features(qf_cli *cli, int argc, char **argv)
                 exchange, symbol);
     if (rc == QF_OK) {
         cols = malloc(n_cols * b.n * sizeof *cols);
-        z = malloc(b.n * sizeof *z);
+        z = malloc(n_cols * b.n * sizeof *z);
         if (cols == NULL || z == NULL)
             rc = qf_err_set(&err, QF_ENOMEM, "features: out of memory");
     }
@@ -178,11 +178,12 @@ int qf_cmd_features(qf_cli *cli, int argc, char **argv)
         rc = qf_book_features(b.open_time, b.n, tf.ms, books.v, books.n, tf.ms,
                               QF_BOOK_IMBALANCE_LEVELS, cols + QF_TECH_FEATURES * b.n,
                               cols + (QF_TECH_FEATURES + 1) * b.n, &err);
-    for (size_t k = 0; rc == QF_OK && normalized && k < n_cols; k++) {
-        rc = qf_zscore_rolling(cols + k * b.n, b.n, cli->cfg.features.normalization.window,
-                               cli->cfg.features.normalization.shift, z, &err);
-        if (rc == QF_OK)
-            memcpy(cols + k * b.n, z, b.n * sizeof *z);
+    if (rc == QF_OK && normalized) {
+        rc = qf_zscore_rolling_columns(cols, b.n, n_cols, cli->cfg.features.normalization.window,
+                                       cli->cfg.features.normalization.shift, 0, z, &err);
+        double *raw = cols; /* the z-scores are what gets written */
+        cols = z;
+        z = raw;
     }
     if (rc == QF_OK)
         rc = write_csv(out, &b, cols, n_cols, &err);

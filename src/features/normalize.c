@@ -18,6 +18,7 @@
 #include <float.h>
 #include <stdlib.h>
 
+#include "core/parallel.h"
 #include "features/ind_int.h"
 
 qf_rc qf_zscore_check(int window, int shift, qf_err *err)
@@ -404,4 +405,39 @@ void qf_zscore_stream_push(qf_zscore_stream *s, const double *row, double *out)
         }
     }
     s->t = t + 1;
+}
+
+typedef struct zcols {
+    const double *x;
+    size_t n;
+    int window, shift;
+    double *out;
+} zcols;
+
+static void zcols_run(void *user, size_t first, size_t last, int is_caller)
+{
+    const zcols *z = user;
+    (void)is_caller;
+    for (size_t c = first; c < last; c++) {
+        /* cannot fail: the arguments were checked by the caller */
+        qf_rc rc =
+            qf_zscore_rolling(z->x + c * z->n, z->n, z->window, z->shift, z->out + c * z->n, NULL);
+        (void)rc;
+    }
+}
+
+qf_rc qf_zscore_rolling_columns(const double *x, size_t n, size_t columns, int window, int shift,
+                                int threads, double *out, qf_err *err)
+{
+    qf_rc rc = qf_zscore_check(window, shift, err);
+    if (rc != QF_OK)
+        return rc;
+    if (columns > 0 && n > 0 && (x == NULL || out == NULL))
+        return qf_err_set(err, QF_EINVAL, "normalization: NULL columns");
+    /* a thread is worth starting only for a long series */
+    if (n < 4096)
+        threads = 1;
+    zcols z = {x, n, window, shift, out};
+    qf_parallel_for(columns, threads, zcols_run, &z);
+    return QF_OK;
 }

@@ -25,6 +25,14 @@ QF_NODISCARD qf_rc qf_zscore_check(int window, int shift, qf_err *err);
 QF_NODISCARD qf_rc qf_zscore_rolling(const double *x, size_t n, int window, int shift, double *out,
                                      qf_err *err);
 
+/* Batch over `columns` columns of n values each, column-major (x[c*n + i],
+ * the feature set's layout), into out (same layout, not aliasing x). The
+ * columns are independent, so they are shared out over `threads` threads
+ * (<= 0: one per core); each column's result is the same bits as
+ * qf_zscore_rolling, whatever the thread count. Allocates nothing. */
+QF_NODISCARD qf_rc qf_zscore_rolling_columns(const double *x, size_t n, size_t columns, int window,
+                                             int shift, int threads, double *out, qf_err *err);
+
 typedef struct qf_zscore_stream qf_zscore_stream;
 
 /* Streaming state for `columns` independent columns (a feature row at a

@@ -414,3 +414,28 @@ Test(featureset, fused_pass_keeps_the_kernels_bits)
     free(k2);
     qf_bars_cleanup(&b);
 }
+
+/* The column-parallel z-score equals the one-column kernel bit for bit on
+ * the real BTC features, whatever the thread count. */
+Test(normalize, columns_on_threads_equal_one_column_at_a_time)
+{
+    qf_bars b = load("BTCUSDT");
+    qf_feature_params p = qf_feature_params_default();
+    size_t n = b.n, cols = QF_TECH_FEATURES;
+    double *F = malloc(cols * n * sizeof *F), *ref = malloc(cols * n * sizeof *ref),
+           *z = malloc(cols * n * sizeof *z);
+    cr_assert_eq(qf_features_compute(&b, &p, F, NULL), QF_OK);
+    for (size_t k = 0; k < cols; k++)
+        cr_assert_eq(qf_zscore_rolling(F + k * n, n, 100, 1, ref + k * n, NULL), QF_OK);
+    for (int threads = 0; threads <= 3; threads++) {
+        memset(z, 0, cols * n * sizeof *z);
+        cr_assert_eq(qf_zscore_rolling_columns(F, n, cols, 100, 1, threads, z, NULL), QF_OK);
+        cr_expect_eq(memcmp(z, ref, cols * n * sizeof *z), 0, "threads %d", threads);
+    }
+    qf_err err = {0};
+    cr_expect_eq(qf_zscore_rolling_columns(F, n, cols, 1, 1, 2, z, &err), QF_EINVAL);
+    free(F);
+    free(ref);
+    free(z);
+    qf_bars_cleanup(&b);
+}
