@@ -153,33 +153,53 @@ qf_rc qf_ind_macd(const double *x, size_t n, int fast, int slow, int signal, dou
 /* Fast %K at every bar from fastk-1 on. The highest high and lowest low are
  * tracked by index and rescanned only when they leave the window (TA-Lib's
  * way: O(1) amortised on market data, no memory). */
+/* Fast %K of a tile from its window extremes: 100 (c - lo) / (hi - lo),
+ * 0 for a flat window, TA-Lib's operations in its order. A wide loop: the
+ * two divisions per bar are the slow part. */
+QF_WIDE static void fast_k_tile(const double *restrict close, const double *restrict hi,
+                                const double *restrict lo, size_t m, double *restrict out)
+{
+    for (size_t j = 0; j < m; j++) {
+        double diff = (hi[j] - lo[j]) / 100.0;
+        out[j] = diff != 0.0 ? (close[j] - lo[j]) / diff : 0.0;
+    }
+}
+
+#define FAST_K_TILE 256
+
 static void fast_k(const double *high, const double *low, const double *close, size_t n, size_t p,
                    double *out)
 {
     size_t hi_idx = 0;
     size_t lo_idx = 0;
     int have = 0;
-    for (size_t i = p - 1; i < n; i++) {
-        size_t first = i + 1 - p;
-        if (!have || hi_idx < first) {
-            hi_idx = first;
-            for (size_t j = first + 1; j <= i; j++)
-                if (high[j] >= high[hi_idx])
-                    hi_idx = j;
-        } else if (high[i] >= high[hi_idx]) {
-            hi_idx = i;
+    double hi[FAST_K_TILE], lo[FAST_K_TILE];
+    for (size_t t = p - 1; t < n; t += FAST_K_TILE) {
+        size_t m = n - t < FAST_K_TILE ? n - t : FAST_K_TILE;
+        for (size_t k = 0; k < m; k++) {
+            size_t i = t + k;
+            size_t first = i + 1 - p;
+            if (!have || hi_idx < first) {
+                hi_idx = first;
+                for (size_t j = first + 1; j <= i; j++)
+                    if (high[j] >= high[hi_idx])
+                        hi_idx = j;
+            } else if (high[i] >= high[hi_idx]) {
+                hi_idx = i;
+            }
+            if (!have || lo_idx < first) {
+                lo_idx = first;
+                for (size_t j = first + 1; j <= i; j++)
+                    if (low[j] <= low[lo_idx])
+                        lo_idx = j;
+            } else if (low[i] <= low[lo_idx]) {
+                lo_idx = i;
+            }
+            have = 1;
+            hi[k] = high[hi_idx];
+            lo[k] = low[lo_idx];
         }
-        if (!have || lo_idx < first) {
-            lo_idx = first;
-            for (size_t j = first + 1; j <= i; j++)
-                if (low[j] <= low[lo_idx])
-                    lo_idx = j;
-        } else if (low[i] <= low[lo_idx]) {
-            lo_idx = i;
-        }
-        have = 1;
-        double diff = (high[hi_idx] - low[lo_idx]) / 100.0;
-        out[i] = diff != 0.0 ? (close[i] - low[lo_idx]) / diff : 0.0;
+        fast_k_tile(close + t, hi, lo, m, out + t);
     }
 }
 
