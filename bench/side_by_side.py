@@ -151,8 +151,8 @@ def research_table(research, pandas, notes):
             elif vs_pandas:
                 parts.append("≥ 25× pandas met")
             failed = bool(low) or (vs_pandas and bool(slow))
-            verdict = ("**not met**: " if failed else "met") + ("; ".join(parts) if vs_pandas or
-                                                                failed else "")
+            detail = "; ".join(parts) if vs_pandas or failed else ""
+            verdict = ("**not met**: " if failed else "met" + (": " if detail else "")) + detail
             if failed:
                 misses.append("%s: %s" % (label.split(",")[0], "; ".join(parts)))
         tgt = "—" if target is None else "≥ %g%s" % (target, " and ≥ 25× pandas" if vs_pandas else "")
