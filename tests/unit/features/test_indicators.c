@@ -5,9 +5,11 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "features/indicators.h"
+#include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -207,4 +209,40 @@ Test(indicators, bad_parameters_rejected_outputs_untouched)
     cr_assert_eq(qf_ind_stoch(x, x, x, 3, 0, 3, 3, out, out2, &err), QF_EINVAL);
     for (int i = 0; i < 3; i++)
         cr_expect(out[i] == 7 && out2[i] == 7, "outputs untouched on error");
+}
+
+/* The stochastic is its definition, bit for bit, on the real BTC series:
+ * fast %K (the kernel with slow periods of 1), slow %K its SMA, slow %D the
+ * SMA of that, for several period sets. */
+Test(indicators, stoch_is_sma_of_sma_of_fast_k)
+{
+    qf_bars b;
+    qf_bars_init(&b);
+    cr_assert_eq(qf_test_load_bars("BTCUSDT", &b, NULL), QF_OK);
+    size_t n = b.n;
+    double *fk = malloc(n * sizeof *fk), *tmp = malloc(n * sizeof *tmp);
+    double *sk = malloc(n * sizeof *sk), *sd = malloc(n * sizeof *sd);
+    double *k = malloc(n * sizeof *k), *d = malloc(n * sizeof *d);
+    const int periods[][3] = {{14, 3, 3}, {5, 1, 1}, {9, 257, 4}, {20, 200, 300}, {3, 2, 600}};
+    for (size_t c = 0; c < sizeof periods / sizeof periods[0]; c++) {
+        int f = periods[c][0], s = periods[c][1], dd = periods[c][2];
+        cr_assert_eq(qf_ind_stoch(b.high, b.low, b.close, n, f, 1, 1, fk, tmp, NULL), QF_OK);
+        size_t a = (size_t)f - 1, a2 = a + (size_t)s - 1;
+        cr_assert_eq(qf_ind_sma(fk + a, n - a, s, sk + a, NULL), QF_OK);
+        cr_assert_eq(qf_ind_sma(sk + a2, n - a2, dd, sd + a2, NULL), QF_OK);
+        cr_assert_eq(qf_ind_stoch(b.high, b.low, b.close, n, f, s, dd, k, d, NULL), QF_OK);
+        size_t start = (size_t)qf_ind_stoch_start(f, s, dd);
+        for (size_t i = start; i < n; i++) {
+            cr_assert_eq(k[i], sk[i], "%d/%d/%d slow %%K at %zu", f, s, dd, i);
+            cr_assert_eq(d[i], sd[i], "%d/%d/%d slow %%D at %zu", f, s, dd, i);
+        }
+        cr_expect(isnan(k[start - 1]) && isnan(d[start - 1]));
+    }
+    free(fk);
+    free(tmp);
+    free(sk);
+    free(sd);
+    free(k);
+    free(d);
+    qf_bars_cleanup(&b);
 }
