@@ -327,6 +327,26 @@ qf_rc bt_run_strategy(bt_job *j, const qf_strategy_def *def, const qf_strategy_p
     return rc;
 }
 
+qf_rc bt_bootstrap(const bt_job *j, const qf_backtest_result *r, qf_mc_summary *out,
+                   double *out_sims, size_t *out_block, qf_err *err)
+{
+    if (r->n < 3)
+        return qf_err_set(err, QF_EINVAL, "montecarlo: too few bars (%zu)", r->n);
+    double *ret = malloc((r->n - 1) * sizeof *ret);
+    if (ret == NULL)
+        return qf_err_set(err, QF_ENOMEM, "montecarlo: out of memory");
+    for (size_t k = 1; k < r->n; k++)
+        ret[k - 1] = r->equity[k] / r->equity[k - 1] - 1.0;
+    const bt_opts *o = &j->o;
+    qf_mc_config mc = {o->sims, o->block < r->n - 1 ? o->block : r->n - 1, o->seed,
+                       j->bars_per_year, o->threads};
+    qf_rc rc = qf_mc_bootstrap(ret, r->n - 1, &mc, out, out_sims, err);
+    free(ret);
+    if (out_block != NULL)
+        *out_block = mc.block;
+    return rc;
+}
+
 /* Splits --strategy into names and checks what several strategies allow. */
 static qf_rc split_strategies(bt_job *j, int montecarlo, qf_err *err)
 {

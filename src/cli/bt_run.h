@@ -11,6 +11,7 @@
 
 #include "backtest/engine.h"
 #include "backtest/metrics.h"
+#include "backtest/montecarlo.h"
 #include "cli/cli.h"
 #include "core/types.h"
 
@@ -65,6 +66,13 @@ int bt_main(qf_cli *cli, int argc, char **argv, int montecarlo,
 QF_NODISCARD qf_rc bt_run_strategy(bt_job *j, const qf_strategy_def *def,
                                    const qf_strategy_params *p, qf_backtest_result *out,
                                    qf_err *err);
+
+/* Block-bootstraps the bar returns of run r with the job's --sims, --block
+ * (at most the number of returns), --seed and --threads. out_sims (may be
+ * NULL) gets the sims rows, *out_block (may be NULL) the block used.
+ * QF_EINVAL for fewer than 3 equity points. */
+QF_NODISCARD qf_rc bt_bootstrap(const bt_job *j, const qf_backtest_result *r, qf_mc_summary *out,
+                                double *out_sims, size_t *out_block, qf_err *err);
 
 /* A number, or null when not finite (JSON has no NaN). */
 json_t *bt_num(double v);

@@ -176,18 +176,13 @@ static qf_rc write_report(bt_job *j, const qf_metrics *m, qf_err *err)
     qf_rc rc = bt_run_strategy(j, qf_strategy_find("buy_and_hold"), NULL, &bh, err);
     if (rc != QF_OK)
         return rc;
-    double *ret = malloc((r->n > 1 ? r->n - 1 : 1) * sizeof *ret);
     double *sims = malloc(3 * o->sims * sizeof *sims);
     qf_mc_summary mc;
     int have_mc = 0;
-    if (ret == NULL || sims == NULL)
+    if (sims == NULL)
         rc = qf_err_set(err, QF_ENOMEM, "report: out of memory");
     if (rc == QF_OK && r->n > 2) {
-        for (size_t k = 1; k < r->n; k++)
-            ret[k - 1] = r->equity[k] / r->equity[k - 1] - 1.0;
-        qf_mc_config mcc = {o->sims, o->block < r->n - 1 ? o->block : r->n - 1, o->seed,
-                            j->bars_per_year, o->threads};
-        rc = qf_mc_bootstrap(ret, r->n - 1, &mcc, &mc, sims, err);
+        rc = bt_bootstrap(j, r, &mc, sims, NULL, err);
         have_mc = rc == QF_OK;
     }
     const char *names[QF_STRATEGY_PARAMS_MAX];
@@ -236,7 +231,6 @@ static qf_rc write_report(bt_job *j, const qf_metrics *m, qf_err *err)
         if (rc == QF_OK && j->n_strategies > 1 && !j->cli->json)
             fprintf(stderr, "report: %s\n", path);
     }
-    free(ret);
     free(sims);
     qf_backtest_result_free(&bh);
     return rc;

@@ -5,7 +5,6 @@
  */
 #include <jansson.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "backtest/montecarlo.h"
@@ -66,17 +65,19 @@ static qf_rc perturb(bt_job *j, json_t *doc, qf_err *err)
     json_object_set_new(p, "spread", json_real(o->perturb));
     summary_json(p, &pr.summary);
     json_object_set_new(p, "redraws", json_integer((json_int_t)pr.redraws));
+    /* the range each parameter took over the simulations */
+    double lo[QF_STRATEGY_PARAMS_MAX], hi[QF_STRATEGY_PARAMS_MAX];
     json_t *ranges = json_object();
     for (size_t k = 0; k < pr.n_params; k++) {
-        double lo = pr.params[k], hi = pr.params[k];
+        lo[k] = hi[k] = pr.params[k];
         for (size_t i = 1; i < pr.summary.n_sims; i++) {
             double v = pr.params[i * pr.n_params + k];
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
+            lo[k] = v < lo[k] ? v : lo[k];
+            hi[k] = v > hi[k] ? v : hi[k];
         }
         json_t *r = json_array();
-        json_array_append_new(r, json_real(lo));
-        json_array_append_new(r, json_real(hi));
+        json_array_append_new(r, json_real(lo[k]));
+        json_array_append_new(r, json_real(hi[k]));
         json_object_set_new(ranges, j->def->param_names[k], r);
     }
     json_object_set_new(p, "parameter_ranges", ranges);
@@ -85,11 +86,8 @@ static qf_rc perturb(bt_job *j, json_t *doc, qf_err *err)
         printf("\n%s: %zu re-runs with every parameter x U(%.3g, %.3g) (%zu rejected draws "
                "redrawn)\n",
                o->strategy, pr.summary.n_sims, 1 - o->perturb, 1 + o->perturb, pr.redraws);
-        for (size_t k = 0; k < pr.n_params; k++) {
-            json_t *r = json_object_get(ranges, j->def->param_names[k]);
-            printf("  %-12s %g .. %g\n", j->def->param_names[k],
-                   json_real_value(json_array_get(r, 0)), json_real_value(json_array_get(r, 1)));
-        }
+        for (size_t k = 0; k < pr.n_params; k++)
+            printf("  %-12s %g .. %g\n", j->def->param_names[k], lo[k], hi[k]);
         print_summary(&pr.summary);
     }
     qf_perturb_result_free(&pr);
@@ -101,30 +99,20 @@ static qf_rc finish(bt_job *j, qf_err *err)
 {
     const bt_opts *o = &j->o;
     const qf_backtest_result *r = &j->r;
-    if (r->n < 3)
-        return qf_err_set(err, QF_EINVAL, "montecarlo: too few bars (%zu)", r->n);
-    double *ret = malloc((r->n - 1) * sizeof *ret);
-    if (ret == NULL)
-        return qf_err_set(err, QF_ENOMEM, "montecarlo: out of memory");
-    for (size_t k = 1; k < r->n; k++)
-        ret[k - 1] = r->equity[k] / r->equity[k - 1] - 1.0;
-    qf_mc_config mc = {o->sims, o->block < r->n - 1 ? o->block : r->n - 1, o->seed,
-                       j->bars_per_year, o->threads};
+    size_t block = 0;
     qf_mc_summary s;
-    qf_rc rc = qf_mc_bootstrap(ret, r->n - 1, &mc, &s, NULL, err);
-    free(ret);
+    qf_rc rc = bt_bootstrap(j, r, &s, NULL, &block, err);
     if (rc != QF_OK)
         return rc;
     json_t *doc = json_object();
     json_object_set_new(doc, "strategy", json_string(o->strategy));
-    json_object_set_new(doc, "block", json_integer((json_int_t)mc.block));
+    json_object_set_new(doc, "block", json_integer((json_int_t)block));
     json_object_set_new(doc, "seed", json_integer((json_int_t)o->seed));
     summary_json(doc, &s);
     if (!j->cli->json) {
         printf("%s on %s: block bootstrap of %zu bar returns, %zu simulations, block %zu, "
                "seed %llu\n",
-               o->strategy, o->symbols[0], r->n - 1, s.n_sims, mc.block,
-               (unsigned long long)o->seed);
+               o->strategy, o->symbols[0], r->n - 1, s.n_sims, block, (unsigned long long)o->seed);
         print_summary(&s);
     }
     if (o->perturb > 0)
