@@ -19,7 +19,9 @@ static void *run_share(void *arg)
     return NULL;
 }
 
-size_t qf_parallel_threads(size_t n, int threads)
+/* Threads for n items: `threads`, or one per online core, at most n and
+ * MAX_THREADS. */
+static size_t thread_count(size_t n, int threads)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     size_t nt = threads > 0 ? (size_t)threads : (size_t)(cores > 0 ? cores : 1);
@@ -35,7 +37,7 @@ void qf_parallel_for(size_t n, int threads,
 {
     if (n == 0)
         return;
-    size_t nt = qf_parallel_threads(n, threads);
+    size_t nt = thread_count(n, threads);
     share shares[MAX_THREADS];
     pthread_t tid[MAX_THREADS];
     int started[MAX_THREADS] = {0};

@@ -17,7 +17,4 @@
 void qf_parallel_for(size_t n, int threads,
                      void (*fn)(void *user, size_t first, size_t last, int is_caller), void *user);
 
-/* Threads qf_parallel_for would use for n items. */
-size_t qf_parallel_threads(size_t n, int threads);
-
 #endif

@@ -84,25 +84,45 @@ QF_WIDE static void tile_variance(const double *restrict s1, const double *restr
     }
 }
 
+/* Population standard deviations of the windows (p bars) ending at bars
+ * t .. t+m-1 into sigma[0 .. m-1]; w carries the sliding sums from tile to
+ * tile (start with zeros at t = p - 1). With mid, the running window sum
+ * *sum (TA-Lib's SMA: add the newest, take the mean, drop the oldest) also
+ * gives the windows' means: in the same loop, its chain of additions
+ * overlaps the sliding sums' instead of running after them. */
+static void sigma_tile(ind_win *w, const double *x, size_t t, size_t m, size_t p, double *sigma,
+                       double *sum, double *mid)
+{
+    double s1[SIGMA_TILE], s2[SIGMA_TILE];
+    ind_win v = *w; /* a local copy stays in registers (the stores below may alias *w) */
+    double total = sum != NULL ? *sum : 0.0;
+    for (size_t j = 0; j < m; j++) {
+        size_t i = t + j;
+        if (IND_WIN_REANCHOR(i, p - 1, p))
+            ind_win_anchor(&v, x + i + 1 - p, p);
+        else
+            ind_win_slide(&v, x[i - p], x[i]);
+        s1[j] = v.s1;
+        s2[j] = v.s2;
+        if (mid != NULL) {
+            total += x[i];
+            mid[j] = total / (double)p;
+            total -= x[i + 1 - p];
+        }
+    }
+    *w = v;
+    if (sum != NULL)
+        *sum = total;
+    tile_variance(s1, s2, m, (double)p, sigma);
+    ind_sqrt_n(sigma, sigma, m);
+}
+
 /* Population standard deviation of every full window into sigma[p-1 ..]. */
 static void rolling_sigma(const double *x, size_t n, size_t p, double *sigma)
 {
     ind_win w = {0.0, 0.0, 0.0};
-    double s1[SIGMA_TILE], s2[SIGMA_TILE];
-    for (size_t t = p - 1; t < n; t += SIGMA_TILE) {
-        size_t m = n - t < SIGMA_TILE ? n - t : SIGMA_TILE;
-        for (size_t j = 0; j < m; j++) {
-            size_t i = t + j;
-            if (IND_WIN_REANCHOR(i, p - 1, p))
-                ind_win_anchor(&w, x + i + 1 - p, p);
-            else
-                ind_win_slide(&w, x[i - p], x[i]);
-            s1[j] = w.s1;
-            s2[j] = w.s2;
-        }
-        tile_variance(s1, s2, m, (double)p, sigma + t);
-        ind_sqrt_n(sigma + t, sigma + t, m);
-    }
+    for (size_t t = p - 1; t < n; t += SIGMA_TILE)
+        sigma_tile(&w, x, t, n - t < SIGMA_TILE ? n - t : SIGMA_TILE, p, sigma + t, NULL, NULL);
 }
 
 qf_rc qf_ind_stddev(const double *x, size_t n, int period, double nbdev, double *out, qf_err *err)
@@ -144,23 +164,10 @@ qf_rc qf_ind_bbands(const double *x, size_t n, int period, double k_up, double k
     for (size_t i = 0; i + 1 < p; i++)
         sum += x[i];
     ind_win w = {0.0, 0.0, 0.0};
-    double s1[SIGMA_TILE], s2[SIGMA_TILE], mid[SIGMA_TILE], sigma[SIGMA_TILE];
+    double mid[SIGMA_TILE], sigma[SIGMA_TILE];
     for (size_t t = p - 1; t < n; t += SIGMA_TILE) {
         size_t m = n - t < SIGMA_TILE ? n - t : SIGMA_TILE;
-        for (size_t j = 0; j < m; j++) {
-            size_t i = t + j;
-            if (IND_WIN_REANCHOR(i, p - 1, p))
-                ind_win_anchor(&w, x + i + 1 - p, p);
-            else
-                ind_win_slide(&w, x[i - p], x[i]);
-            s1[j] = w.s1;
-            s2[j] = w.s2;
-            sum += x[i];
-            mid[j] = sum / period;
-            sum -= x[i + 1 - p];
-        }
-        tile_variance(s1, s2, m, (double)p, sigma);
-        ind_sqrt_n(sigma, sigma, m);
+        sigma_tile(&w, x, t, m, p, sigma, &sum, mid);
         for (size_t j = 0; j < m; j++) {
             if (out_middle != NULL)
                 out_middle[t + j] = mid[j];
