@@ -105,3 +105,15 @@ qf_rc qf_test_load_bars(const char *stem, qf_bars *out, qf_err *err)
     qf_candles_cleanup(&c);
     return rc;
 }
+
+qf_bars qf_test_bars(const char *stem)
+{
+    qf_bars b;
+    qf_bars_init(&b);
+    qf_err err = {0};
+    if (qf_test_load_bars(stem, &b, &err) != QF_OK) {
+        fprintf(stderr, "test data %s: %s\n", stem, err.msg);
+        abort();
+    }
+    return b;
+}

@@ -27,4 +27,8 @@ int qf_test_run(const char *cmd, char **out_stdout, char **out_stderr);
  * product's importer into out (replacing its content). */
 qf_rc qf_test_load_bars(const char *stem, qf_bars *out, qf_err *err);
 
+/* The same as a value, for tests that cannot go on without the data: a load
+ * that fails prints the reason and aborts (the test is reported crashed). */
+qf_bars qf_test_bars(const char *stem);
+
 #endif

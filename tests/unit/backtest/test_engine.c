@@ -12,15 +12,6 @@
 #include "backtest/vector.h"
 #include "testutil.h"
 
-static qf_bars load(const char *sym)
-{
-    qf_bars b;
-    qf_bars_init(&b);
-    qf_err err = {0};
-    cr_assert_eq(qf_test_load_bars(sym, &b, &err), QF_OK, "%s", err.msg);
-    return b;
-}
-
 /* The strategy's targets bar by bar, as the vectorized engine takes them. */
 static double *targets_of(const qf_strategy_def *def, const qf_bars *b)
 {
@@ -49,7 +40,7 @@ static qf_engine_config frictionless(void)
 
 static void agree(const char *name, qf_engine_config c, double tol)
 {
-    qf_bars b = load("BTCUSDT");
+    qf_bars b = qf_test_bars("BTCUSDT");
     const qf_strategy_def *def = qf_strategy_find(name);
     qf_backtest_result r;
     qf_err err = {0};
@@ -114,7 +105,7 @@ static void check_identity(void *user, const qf_ledger *l, const qf_bt_fill *f, 
 
 Test(engine, accounting_identity_after_every_fill)
 {
-    qf_bars b[2] = {load("BTCUSDT"), load("SOLUSDT")}; /* SOL starts in 2020 */
+    qf_bars b[2] = {qf_test_bars("BTCUSDT"), qf_test_bars("SOLUSDT")}; /* SOL starts in 2020 */
     qf_engine_config c = qf_engine_config_default();
     audit a = {c.initial_equity, 0, 0};
     c.on_fill = check_identity;
@@ -145,7 +136,7 @@ Test(engine, accounting_identity_after_every_fill)
 
 Test(engine, next_open_and_latency)
 {
-    qf_bars b = load("ETHUSDT");
+    qf_bars b = qf_test_bars("ETHUSDT");
     qf_engine_config c = qf_engine_config_default();
     c.max_participation = 1.0;
     for (int lat = 0; lat <= 2; lat++) {
@@ -168,7 +159,7 @@ Test(engine, next_open_and_latency)
 
 Test(engine, partial_fills_respect_participation)
 {
-    qf_bars b = load("SOLUSDT");
+    qf_bars b = qf_test_bars("SOLUSDT");
     qf_engine_config c = qf_engine_config_default();
     c.initial_equity = 5e8; /* far more than a 4h bar of early SOL trades */
     c.max_participation = 0.05;
@@ -211,7 +202,7 @@ static const qf_strategy_def flipper = {"flipper",  "",        NULL,       NULL,
 
 Test(engine, spot_is_long_only_unless_allowed)
 {
-    qf_bars b = load("BTCUSDT");
+    qf_bars b = qf_test_bars("BTCUSDT");
     b.n = 1000;
     qf_engine_config c = qf_engine_config_default();
     qf_backtest_result r;
@@ -232,7 +223,7 @@ Test(engine, spot_is_long_only_unless_allowed)
 
 Test(engine, bad_input_rejected)
 {
-    qf_bars b = load("BTCUSDT");
+    qf_bars b = qf_test_bars("BTCUSDT");
     qf_engine_config c = qf_engine_config_default();
     qf_backtest_result r;
     qf_err err = {0};

@@ -84,15 +84,6 @@ static void sc_free(void *st)
 static const qf_strategy_def scripted = {"scripted", "",     NULL,    NULL, 0,
                                          sc_init,    sc_bar, sc_free, NULL};
 
-static qf_bars load(const char *sym)
-{
-    qf_bars b;
-    qf_bars_init(&b);
-    qf_err err = {0};
-    cr_assert_eq(qf_test_load_bars(sym, &b, &err), QF_OK, "%s", err.msg);
-    return b;
-}
-
 static qf_engine_config cfg(void)
 {
     qf_engine_config c = qf_engine_config_default();
@@ -111,7 +102,7 @@ static void run(qf_engine_config c, const qf_bars *b, size_t n_sym, script *sc,
 
 Test(orders, limit_buy_fills_when_the_low_reaches_the_limit)
 {
-    qf_bars b = load("BTCUSDT");
+    qf_bars b = qf_test_bars("BTCUSDT");
     const size_t t0 = 2000;
     action a[] = {{t0, 0, 1.5, 0.97, 500, 0}};
     script sc = {a, 1, {0}, {0}, QF_OK, QF_OK, ""};
@@ -143,7 +134,7 @@ Test(orders, limit_buy_fills_when_the_low_reaches_the_limit)
 
 Test(orders, limit_sell_fills_when_the_high_reaches_the_limit)
 {
-    qf_bars b = load("ETHUSDT");
+    qf_bars b = qf_test_bars("ETHUSDT");
     const size_t t0 = 5000, t1 = 5010;
     action a[] = {{t0, 0, 2.0, 0, 0, 0}, {t1, 0, -2.0, 1.04, 1000, 0}};
     script sc = {a, 2, {0}, {0}, QF_OK, QF_OK, ""};
@@ -171,7 +162,7 @@ Test(orders, limit_sell_fills_when_the_high_reaches_the_limit)
 
 Test(orders, marketable_limit_fills_at_the_open)
 {
-    qf_bars b = load("BTCUSDT");
+    qf_bars b = qf_test_bars("BTCUSDT");
     const size_t t0 = 7000;
     action a[] = {{t0, 0, 1.0, 1.05, 0, 0}};
     script sc = {a, 1, {0}, {0}, QF_OK, QF_OK, ""};
@@ -187,7 +178,7 @@ Test(orders, marketable_limit_fills_at_the_open)
 
 Test(orders, unfilled_limit_expires_after_the_timeout)
 {
-    qf_bars b = load("BTCUSDT");
+    qf_bars b = qf_test_bars("BTCUSDT");
     const size_t t0 = 3000;
     for (int timeout = 0; timeout <= 3; timeout += 3) {
         action a[] = {{t0, 0, 1.0, 0.5, timeout, 0}};
@@ -208,7 +199,7 @@ Test(orders, unfilled_limit_expires_after_the_timeout)
 
 Test(orders, cancel_stops_a_working_order)
 {
-    qf_bars b = load("BTCUSDT");
+    qf_bars b = qf_test_bars("BTCUSDT");
     action a[] = {{100, 0, 1.0, 0.5, 50, 103}};
     script sc = {a, 1, {0}, {0}, QF_OK, QF_OK, ""};
     qf_backtest_result r;
@@ -231,7 +222,7 @@ Test(orders, cancel_stops_a_working_order)
  * bars, only in bars that reach the limit, never above the cap. */
 Test(orders, partial_limit_fills_respect_participation)
 {
-    qf_bars b = load("BTCUSDT");
+    qf_bars b = qf_test_bars("BTCUSDT");
     const size_t t0 = 9000;
     qf_engine_config c = cfg();
     c.max_participation = 0.002;
@@ -260,7 +251,7 @@ Test(orders, partial_limit_fills_respect_participation)
 
 Test(orders, explicit_market_orders_follow_fill_at)
 {
-    qf_bars b = load("BTCUSDT");
+    qf_bars b = qf_test_bars("BTCUSDT");
     const size_t t0 = 4000;
     action a[] = {{t0, 0, 2.0, 0, 0, 0}};
     script sc = {a, 1, {0}, {0}, QF_OK, QF_OK, ""};
@@ -306,7 +297,7 @@ static void identity(void *user, const qf_ledger *l, const qf_bt_fill *f, const 
  * every fill, and per symbol and bar all fills together within the cap. */
 Test(orders, many_orders_two_symbols_identity_and_shared_cap)
 {
-    qf_bars b[2] = {load("BTCUSDT"), load("ETHUSDT")};
+    qf_bars b[2] = {qf_test_bars("BTCUSDT"), qf_test_bars("ETHUSDT")};
     action acts[40];
     size_t n = 0;
     for (size_t k = 0; k < 20; k++) {
@@ -347,7 +338,7 @@ Test(orders, many_orders_two_symbols_identity_and_shared_cap)
 
 Test(orders, bad_requests_fail_the_run_naming_the_problem)
 {
-    qf_bars b = load("BTCUSDT");
+    qf_bars b = qf_test_bars("BTCUSDT");
     struct {
         action a;
         const char *msg;

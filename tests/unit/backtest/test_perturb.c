@@ -16,15 +16,6 @@
 
 #define BPY 2190.0
 
-static qf_bars btc(void)
-{
-    qf_bars b;
-    qf_bars_init(&b);
-    qf_err err = {0};
-    cr_assert_eq(qf_test_load_bars("BTCUSDT", &b, &err), QF_OK, "%s", err.msg);
-    return b;
-}
-
 static qf_perturb_config pcfg(size_t n, double spread, int threads)
 {
     return (qf_perturb_config){n, spread, 7, BPY, threads, NULL, NULL};
@@ -32,7 +23,7 @@ static qf_perturb_config pcfg(size_t n, double spread, int threads)
 
 Test(perturb, identical_for_any_thread_count)
 {
-    qf_bars b = btc();
+    qf_bars b = qf_test_bars("BTCUSDT");
     qf_engine_config c = qf_engine_config_default();
     const qf_strategy_def *def = qf_strategy_find("ma_crossover");
     qf_perturb_result r[3];
@@ -55,7 +46,7 @@ Test(perturb, identical_for_any_thread_count)
  * equal a plain backtest with them. */
 Test(perturb, draws_and_runs_reproduce)
 {
-    qf_bars b = btc();
+    qf_bars b = qf_test_bars("BTCUSDT");
     qf_engine_config c = qf_engine_config_default();
     const qf_strategy_def *def = qf_strategy_find("mean_reversion");
     qf_strategy_params base;
@@ -99,7 +90,7 @@ Test(perturb, draws_and_runs_reproduce)
  * the base run, so the distribution collapses onto it. */
 Test(perturb, tiny_spread_is_the_base_run)
 {
-    qf_bars b = btc();
+    qf_bars b = qf_test_bars("BTCUSDT");
     qf_engine_config c = qf_engine_config_default();
     const qf_strategy_def *def = qf_strategy_find("ma_crossover");
     qf_perturb_config pc = pcfg(4, 0.001, 0);
@@ -124,7 +115,7 @@ Test(perturb, tiny_spread_is_the_base_run)
  * redrawn, and every simulation that ran had fast < slow. */
 Test(perturb, rejected_draws_are_redrawn)
 {
-    qf_bars b = btc();
+    qf_bars b = qf_test_bars("BTCUSDT");
     b.n = 3000;
     qf_engine_config c = qf_engine_config_default();
     const qf_strategy_def *def = qf_strategy_find("ma_crossover");
@@ -145,7 +136,7 @@ Test(perturb, rejected_draws_are_redrawn)
 
 Test(perturb, bad_input_refused)
 {
-    qf_bars b = btc();
+    qf_bars b = qf_test_bars("BTCUSDT");
     qf_engine_config c = qf_engine_config_default();
     qf_perturb_result r;
     qf_err err = {0};

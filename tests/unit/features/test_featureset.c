@@ -18,15 +18,6 @@
 #include "features/normalize.h"
 #include "testutil.h"
 
-static qf_bars load(const char *sym)
-{
-    qf_bars b;
-    qf_bars_init(&b);
-    qf_err err = {0};
-    cr_assert_eq(qf_test_load_bars(sym, &b, &err), QF_OK, "%s", err.msg);
-    return b;
-}
-
 /* Same bits, NaN included. */
 static int same(double a, double b)
 {
@@ -35,7 +26,7 @@ static int same(double a, double b)
 
 static void batch_equals_stream(const char *sym)
 {
-    qf_bars b = load(sym);
+    qf_bars b = qf_test_bars(sym);
     qf_feature_params p = qf_feature_params_default();
     size_t n = b.n;
     double *batch = malloc(QF_TECH_FEATURES * n * sizeof *batch);
@@ -103,7 +94,7 @@ Test(featureset, batch_equals_streaming_sol)
 
 Test(featureset, no_lookahead)
 {
-    qf_bars b = load("BTCUSDT");
+    qf_bars b = qf_test_bars("BTCUSDT");
     qf_feature_params p = qf_feature_params_default();
     size_t n = b.n;
     double *full = malloc(QF_TECH_FEATURES * n * sizeof *full);
@@ -143,7 +134,7 @@ Test(featureset, no_lookahead)
  * fresh sums per bar) at many bars. */
 Test(featureset, formulas_hold)
 {
-    qf_bars b = load("ETHUSDT");
+    qf_bars b = qf_test_bars("ETHUSDT");
     qf_feature_params p = qf_feature_params_default();
     size_t n = b.n;
     double *F = malloc(QF_TECH_FEATURES * n * sizeof *F);
@@ -332,7 +323,7 @@ static void zscore_matches_definition(const double *x, size_t n, int window, int
 
 Test(normalize, matches_the_definition)
 {
-    qf_bars b = load("BTCUSDT");
+    qf_bars b = qf_test_bars("BTCUSDT");
     qf_feature_params p = qf_feature_params_default();
     size_t n = b.n;
     double *F = malloc(QF_TECH_FEATURES * n * sizeof *F);
@@ -355,7 +346,7 @@ Test(normalize, matches_the_definition)
  * series ending just before, at and after tile boundaries. */
 Test(featureset, batch_equals_streaming_with_other_periods)
 {
-    qf_bars b = load("SOLUSDT");
+    qf_bars b = qf_test_bars("SOLUSDT");
     qf_feature_params ps[] = {{2, 1, 2, 1.0, 2, 1, 365.0},
                               {7, 30, 300, 2.5, 260, 5000, 8760.0},
                               {14, 14, 20, 2.0, 24, 24, 2190.0}};
@@ -390,7 +381,7 @@ Test(featureset, batch_equals_streaming_with_other_periods)
  * own values, bit for bit, at every bar (the fused pass must not drift). */
 Test(featureset, fused_pass_keeps_the_kernels_bits)
 {
-    qf_bars b = load("BTCUSDT");
+    qf_bars b = qf_test_bars("BTCUSDT");
     qf_feature_params p = qf_feature_params_default();
     size_t n = b.n;
     double *F = malloc(QF_TECH_FEATURES * n * sizeof *F);
@@ -419,7 +410,7 @@ Test(featureset, fused_pass_keeps_the_kernels_bits)
  * the real BTC features, whatever the thread count. */
 Test(normalize, columns_on_threads_equal_one_column_at_a_time)
 {
-    qf_bars b = load("BTCUSDT");
+    qf_bars b = qf_test_bars("BTCUSDT");
     qf_feature_params p = qf_feature_params_default();
     size_t n = b.n, cols = QF_TECH_FEATURES;
     double *F = malloc(cols * n * sizeof *F), *ref = malloc(cols * n * sizeof *ref),

@@ -270,15 +270,6 @@ static gen make_books(const qf_bars *b)
     return g;
 }
 
-static qf_bars load_btc(void)
-{
-    qf_bars b;
-    qf_bars_init(&b);
-    qf_err err = {0};
-    cr_assert_eq(qf_test_load_bars("BTCUSDT", &b, &err), QF_OK, "%s", err.msg);
-    return b;
-}
-
 static int same(double a, double b)
 {
     return memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b));
@@ -286,7 +277,7 @@ static int same(double a, double b)
 
 Test(orderbook, asof_matches_brute_force_on_real_bars)
 {
-    qf_bars b = load_btc();
+    qf_bars b = qf_test_bars("BTCUSDT");
     gen g = make_books(&b);
     cr_assert_gt(g.n, b.n / 2);
     size_t *idx = malloc(b.n * sizeof *idx);
@@ -316,7 +307,7 @@ Test(orderbook, asof_matches_brute_force_on_real_bars)
 
 Test(orderbook, no_lookahead)
 {
-    qf_bars b = load_btc();
+    qf_bars b = qf_test_bars("BTCUSDT");
     gen g = make_books(&b);
     size_t n = b.n;
     double *im = malloc(n * sizeof *im), *dr = malloc(n * sizeof *dr);

@@ -294,4 +294,26 @@ static void td_btc_teardown(void)
 }
 #endif
 
+/* A file defining TD_STORE_FIXTURE before including this header gets an
+ * empty migrated store per test: `st` on `db` in a fresh `dir`, opened by
+ * td_store_setup and closed (the dir removed) by td_store_teardown. */
+#ifdef TD_STORE_FIXTURE
+static char dir[64];
+static char db[128];
+static qf_store *st;
+
+static void td_store_setup(void)
+{
+    td_dir_make(dir, sizeof dir);
+    snprintf(db, sizeof db, "%s/q.db", dir);
+    st = td_open_migrated(db);
+}
+
+static void td_store_teardown(void)
+{
+    qf_store_close(st);
+    td_dir_remove(dir);
+}
+#endif
+
 #endif

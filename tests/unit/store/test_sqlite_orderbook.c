@@ -16,28 +16,12 @@
 
 #include "store/store.h"
 #include "store/store_int.h"
+#define TD_STORE_FIXTURE
 #include "store_testdata.h"
 
 #define T0 INT64_C(1767700800000) /* 2026-01-06T12:00:00Z */
 
-static char dir[64];
-static char db[128];
-static qf_store *st;
-
-static void setup(void)
-{
-    td_dir_make(dir, sizeof dir);
-    snprintf(db, sizeof db, "%s/q.db", dir);
-    st = td_open_migrated(db);
-}
-
-static void teardown(void)
-{
-    qf_store_close(st);
-    td_dir_remove(dir);
-}
-
-TestSuite(sqlite_orderbook, .init = setup, .fini = teardown);
+TestSuite(sqlite_orderbook, .init = td_store_setup, .fini = td_store_teardown);
 
 /* Prices and quantities that only survive a full-precision round trip. */
 static const qf_book_level bids[] = {

@@ -8,26 +8,10 @@
 
 #include "core/time.h"
 #include "store/store.h"
+#define TD_STORE_FIXTURE
 #include "store_testdata.h"
 
-static char dir[64];
-static char db[128];
-static qf_store *st;
-
-static void setup(void)
-{
-    td_dir_make(dir, sizeof dir);
-    snprintf(db, sizeof db, "%s/q.db", dir);
-    st = td_open_migrated(db);
-}
-
-static void teardown(void)
-{
-    qf_store_close(st);
-    td_dir_remove(dir);
-}
-
-TestSuite(sqlite_runs, .init = setup, .fini = teardown);
+TestSuite(sqlite_runs, .init = td_store_setup, .fini = td_store_teardown);
 
 static int64_t runs(void)
 {

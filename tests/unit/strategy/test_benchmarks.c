@@ -11,15 +11,6 @@
 #include "strategy/strategy.h"
 #include "testutil.h"
 
-static qf_bars load_btc(void)
-{
-    qf_bars b;
-    qf_bars_init(&b);
-    qf_err err = {0};
-    cr_assert_eq(qf_test_load_bars("BTCUSDT", &b, &err), QF_OK, "%s", err.msg);
-    return b;
-}
-
 /* Runs def over every bar with a view that ends at t (no lookahead possible). */
 static void run(const qf_strategy_def *def, const qf_strategy_params *p, const qf_bars *b,
                 double *targets)
@@ -38,7 +29,7 @@ static void run(const qf_strategy_def *def, const qf_strategy_params *p, const q
 
 Test(benchmarks, ma_crossover_matches_sma_kernel)
 {
-    qf_bars b = load_btc();
+    qf_bars b = qf_test_bars("BTCUSDT");
     double *tg = malloc(b.n * sizeof *tg);
     double *f = malloc(b.n * sizeof *f);
     double *s = malloc(b.n * sizeof *s);
