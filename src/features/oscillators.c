@@ -150,12 +150,10 @@ qf_rc qf_ind_macd(const double *x, size_t n, int fast, int slow, int signal, dou
     return QF_OK;
 }
 
-/* Fast %K at every bar from fastk-1 on. The highest high and lowest low are
- * tracked by index and rescanned only when they leave the window (TA-Lib's
- * way: O(1) amortised on market data, no memory). */
+#define FAST_K_TILE 256
+
 /* Fast %K of a tile from its window extremes: 100 (c - lo) / (hi - lo),
- * 0 for a flat window, TA-Lib's operations in its order. A wide loop: the
- * two divisions per bar are the slow part. */
+ * 0 for a flat window, TA-Lib's operations in its order. */
 QF_WIDE static void fast_k_tile(const double *restrict close, const double *restrict hi,
                                 const double *restrict lo, size_t m, double *restrict out)
 {
@@ -165,15 +163,53 @@ QF_WIDE static void fast_k_tile(const double *restrict close, const double *rest
     }
 }
 
-#define FAST_K_TILE 256
+/* Largest high and smallest low of the p-bar windows ending at the m bars
+ * of a tile. high and low point p-1 bars before the tile, so len = m + p - 1
+ * values are read. By doubling (a sparse table built in place): after the
+ * pass of width w, a[i] is the extreme of w bars from i on, and a window of
+ * p is the overlap of two windows of the largest power of two W <= p. That
+ * is log2(p) + 1 wide passes with no branch, where tracking the extreme by
+ * index (TA-Lib's way) branches on every new high or low. Max and min are
+ * exact, so the values are the same. Each pass reads a[i + w] before it is
+ * overwritten (i ascends), so the passes run in place. */
+QF_WIDE static void window_extremes(const double *restrict high, const double *restrict low,
+                                    size_t len, size_t p, double *restrict hi, double *restrict lo)
+{
+    size_t w = 1;
+    for (size_t i = 0; i < len; i++) {
+        hi[i] = high[i];
+        lo[i] = low[i];
+    }
+    for (; 2 * w <= p; w *= 2)
+        for (size_t i = 0; i + w < len; i++) {
+            hi[i] = hi[i] > hi[i + w] ? hi[i] : hi[i + w];
+            lo[i] = lo[i] < lo[i + w] ? lo[i] : lo[i + w];
+        }
+    size_t off = p - w, m = len + 1 - p;
+    for (size_t k = 0; k < m; k++) {
+        hi[k] = hi[k] > hi[k + off] ? hi[k] : hi[k + off];
+        lo[k] = lo[k] < lo[k + off] ? lo[k] : lo[k + off];
+    }
+}
 
+/* Fast %K at every bar from p-1 on, tile by tile. Windows longer than a
+ * tile track the extremes by index instead and rescan only when one leaves
+ * the window (TA-Lib's way: O(1) amortised on market data, no memory). */
 static void fast_k(const double *high, const double *low, const double *close, size_t n, size_t p,
                    double *out)
 {
+    double hi[2 * FAST_K_TILE], lo[2 * FAST_K_TILE];
+    if (p <= FAST_K_TILE + 1) {
+        for (size_t t = p - 1; t < n; t += FAST_K_TILE) {
+            size_t m = n - t < FAST_K_TILE ? n - t : FAST_K_TILE;
+            window_extremes(high + t + 1 - p, low + t + 1 - p, m + p - 1, p, hi, lo);
+            fast_k_tile(close + t, hi, lo, m, out + t);
+        }
+        return;
+    }
     size_t hi_idx = 0;
     size_t lo_idx = 0;
     int have = 0;
-    double hi[FAST_K_TILE], lo[FAST_K_TILE];
     for (size_t t = p - 1; t < n; t += FAST_K_TILE) {
         size_t m = n - t < FAST_K_TILE ? n - t : FAST_K_TILE;
         for (size_t k = 0; k < m; k++) {

@@ -211,6 +211,41 @@ Test(indicators, bad_parameters_rejected_outputs_untouched)
         cr_expect(out[i] == 7 && out2[i] == 7, "outputs untouched on error");
 }
 
+/* Fast %K (slow periods of 1) against its definition scanned bar by bar,
+ * on the real BTC series: periods that take the doubling path (up to 257,
+ * powers of two and not, windows crossing the 256-bar tiles) and the
+ * tracking path above it. */
+Test(indicators, fast_k_is_its_definition)
+{
+    qf_bars b;
+    qf_bars_init(&b);
+    cr_assert_eq(qf_test_load_bars("BTCUSDT", &b, NULL), QF_OK);
+    size_t n = b.n;
+    double *k = malloc(n * sizeof *k), *d = malloc(n * sizeof *d);
+    const int periods[] = {1, 2, 3, 5, 8, 14, 31, 64, 100, 256, 257, 258, 1000};
+    for (size_t c = 0; c < sizeof periods / sizeof periods[0]; c++) {
+        size_t p = (size_t)periods[c];
+        cr_assert_eq(qf_ind_stoch(b.high, b.low, b.close, n, (int)p, 1, 1, k, d, NULL), QF_OK);
+        for (size_t i = 0; i + 1 < p; i++)
+            cr_assert(isnan(k[i]) && isnan(d[i]), "period %zu: bar %zu is before the lookback", p,
+                      i);
+        for (size_t i = p - 1; i < n; i++) {
+            double hi = b.high[i], lo = b.low[i];
+            for (size_t j = i + 1 - p; j < i; j++) {
+                hi = fmax(hi, b.high[j]);
+                lo = fmin(lo, b.low[j]);
+            }
+            double diff = (hi - lo) / 100.0;
+            double want = diff != 0.0 ? (b.close[i] - lo) / diff : 0.0;
+            cr_assert_eq(k[i], want, "period %zu at %zu: %.17g, want %.17g", p, i, k[i], want);
+            cr_assert_eq(d[i], want, "period %zu: %%D of periods 1 at %zu", p, i);
+        }
+    }
+    free(k);
+    free(d);
+    qf_bars_cleanup(&b);
+}
+
 /* The stochastic is its definition, bit for bit, on the real BTC series:
  * fast %K (the kernel with slow periods of 1), slow %K its SMA, slow %D the
  * SMA of that, for several period sets. */
