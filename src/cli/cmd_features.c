@@ -17,6 +17,7 @@
 #include "features/featureset.h"
 #include "features/normalize.h"
 #include "features/orderbook.h"
+#include "model/labels.h"
 
 /* The order-book columns, after the technical ones. */
 #define OB_FEATURES 2
@@ -33,6 +34,10 @@ static int feat_usage(FILE *out, int code)
                  "  --symbol S          BASE/QUOTE\n"
                  "  --out FILE          CSV to write ('-' for stdout)\n"
                  "  --normalized        rolling z-scores (features.normalization) instead\n"
+                 "  --labels            add the triple-barrier label (0 down, 1 neutral, 2 up;\n"
+                 "                      empty for the last max_holding_bars bars) and\n"
+                 "                      forward_log_return, ln(close[t+h] / close[t]) with\n"
+                 "                      h = model.labeling.max_holding_bars\n"
                  "  --from, --to TIME   ISO 8601 bounds on open time\n"
                  "  --exchange NAME     default binance; --timeframe TF: universe.timeframe\n\n"
                  "With --set features.use_orderbook=true, ob_imbalance (best bid vs best ask\n"
@@ -51,9 +56,10 @@ static void put(FILE *f, double v)
 }
 
 /* Writes open_time and n_cols columns (column k at cols[k * b->n]): the
- * technical features, then the order-book ones when n_cols says so. */
+ * technical features, then the order-book ones when n_cols says so, then
+ * the label and forward return when labels is not NULL. */
 static qf_rc write_csv(const char *path, const qf_bars *b, const double *cols, size_t n_cols,
-                       qf_err *err)
+                       const int8_t *labels, const double *fwd, qf_err *err)
 {
     char tmp[4096];
     FILE *f = stdout;
@@ -67,11 +73,20 @@ static qf_rc write_csv(const char *path, const qf_bars *b, const double *cols, s
     fputs("open_time", f);
     for (size_t k = 0; k < n_cols; k++)
         fprintf(f, ",%s", k < fs->n_features ? fs->feature_names[k] : ob_names[k - fs->n_features]);
+    if (labels != NULL)
+        fputs(",label,forward_log_return", f);
     fputc('\n', f);
     for (size_t i = 0; i < b->n; i++) {
         fprintf(f, "%lld", (long long)b->open_time[i]);
         for (size_t k = 0; k < n_cols; k++)
             put(f, cols[k * b->n + i]);
+        if (labels != NULL) {
+            if (labels[i] >= 0)
+                fprintf(f, ",%d", labels[i]);
+            else
+                fputs(",", f);
+            put(f, fwd[i]);
+        }
         fputc('\n', f);
     }
     if (f == stdout)
@@ -99,18 +114,15 @@ static qf_rc load_books(qf_store *store, const char *exchange, const char *symbo
 
 int qf_cmd_features(qf_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"symbol", required_argument, NULL, 's'},
-                                         {"out", required_argument, NULL, 'o'},
-                                         {"normalized", no_argument, NULL, 'n'},
-                                         {"from", required_argument, NULL, 'f'},
-                                         {"to", required_argument, NULL, 't'},
-                                         {"exchange", required_argument, NULL, 'x'},
-                                         {"timeframe", required_argument, NULL, 'T'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"symbol", required_argument, NULL, 's'},   {"out", required_argument, NULL, 'o'},
+        {"normalized", no_argument, NULL, 'n'},     {"labels", no_argument, NULL, 'l'},
+        {"from", required_argument, NULL, 'f'},     {"to", required_argument, NULL, 't'},
+        {"exchange", required_argument, NULL, 'x'}, {"timeframe", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     const char *symbol = NULL, *out = NULL, *exchange = "binance";
     const char *timeframe = cli->cfg.universe.timeframe;
-    int normalized = 0;
+    int normalized = 0, with_labels = 0;
     int64_t from = INT64_MIN, to = INT64_MAX;
     qf_err err;
     qf_err_clear(&err);
@@ -123,6 +135,8 @@ int qf_cmd_features(qf_cli *cli, int argc, char **argv)
             out = optarg;
         else if (c == 'n')
             normalized = 1;
+        else if (c == 'l')
+            with_labels = 1;
         else if (c == 'f')
             rc = qf_time_parse_iso(optarg, &from, &err);
         else if (c == 't')
@@ -143,12 +157,16 @@ int qf_cmd_features(qf_cli *cli, int argc, char **argv)
                            t->vol_window, t->vwap_period, t->bars_per_year};
     if (rc == QF_OK)
         rc = qf_feature_params_check(&p, &err);
+    qf_label_params lp = qf_label_params_from_config(&cli->cfg.model.labeling);
+    if (rc == QF_OK && with_labels)
+        rc = qf_label_params_check(&lp, &err);
     qf_timeframe tf = {"", 0, 0};
     qf_bars b;
     qf_bars_init(&b);
     qf_books books;
     qf_books_init(&books);
-    double *cols = NULL, *z = NULL;
+    double *cols = NULL, *z = NULL, *fwd = NULL;
+    int8_t *labels = NULL;
     qf_store *store = NULL;
     if (rc == QF_OK)
         rc = qf_cli_open_store(cli, &store, &err);
@@ -168,9 +186,17 @@ int qf_cmd_features(qf_cli *cli, int argc, char **argv)
     if (rc == QF_OK) {
         cols = malloc(n_cols * b.n * sizeof *cols);
         z = malloc(n_cols * b.n * sizeof *z);
-        if (cols == NULL || z == NULL)
+        if (with_labels) {
+            labels = malloc(b.n ? b.n : 1);
+            fwd = malloc(b.n * sizeof *fwd);
+        }
+        if (cols == NULL || z == NULL || (with_labels && (labels == NULL || fwd == NULL)))
             rc = qf_err_set(&err, QF_ENOMEM, "features: out of memory");
     }
+    if (rc == QF_OK && with_labels)
+        rc = qf_label_triple_barrier(b.close, b.n, &lp, labels, &err);
+    if (rc == QF_OK && with_labels)
+        rc = qf_forward_log_return(b.close, b.n, lp.max_holding_bars, fwd, &err);
     if (rc == QF_OK)
         rc = qf_features_compute(&b, &p, cols, &err);
     /* Bar t's snapshot is at most one bar old at its close. */
@@ -186,12 +212,15 @@ int qf_cmd_features(qf_cli *cli, int argc, char **argv)
         z = raw;
     }
     if (rc == QF_OK)
-        rc = write_csv(out, &b, cols, n_cols, &err);
+        rc = write_csv(out, &b, cols, n_cols, labels, fwd, &err);
     if (rc == QF_OK && strcmp(out, "-") != 0 && !cli->json)
-        printf("%s: %zu bars x %zu %s features (technical v1%s)\n", out, b.n, n_cols,
-               normalized ? "normalized" : "raw", books.n > 0 ? " + order book" : "");
+        printf("%s: %zu bars x %zu %s features (technical v1%s)%s\n", out, b.n, n_cols,
+               normalized ? "normalized" : "raw", books.n > 0 ? " + order book" : "",
+               with_labels ? " + label, forward_log_return" : "");
     free(cols);
     free(z);
+    free(labels);
+    free(fwd);
     qf_books_cleanup(&books);
     qf_bars_cleanup(&b);
     if (rc != QF_OK) {

@@ -13,6 +13,14 @@ qf_label_params qf_label_params_default(void)
                              .neutral_pct = 0.005};
 }
 
+qf_label_params qf_label_params_from_config(const qf_config_labeling *c)
+{
+    return (qf_label_params){.profit_taking_pct = c->profit_taking_pct,
+                             .stop_loss_pct = c->stop_loss_pct,
+                             .max_holding_bars = c->max_holding_bars,
+                             .neutral_pct = c->neutral_pct};
+}
+
 qf_rc qf_label_params_check(const qf_label_params *p, qf_err *err)
 {
     if (p == NULL)

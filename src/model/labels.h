@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config.h"
 #include "core/err.h"
 
 #define QF_LABEL_DOWN    0
@@ -39,6 +40,9 @@ typedef struct qf_label_params {
 
 /* 0.03, 0.015, 12, 0.005. */
 qf_label_params qf_label_params_default(void);
+
+/* model.labeling of a loaded config. */
+qf_label_params qf_label_params_from_config(const qf_config_labeling *c);
 
 /* QF_EINVAL naming the first bad parameter. */
 QF_NODISCARD qf_rc qf_label_params_check(const qf_label_params *p, qf_err *err);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/labels.h"
 #include "testutil.h"
 
 #define QF   QF_CLI_PATH
@@ -520,4 +521,56 @@ Test(cli, features_csv)
     cr_assert_eq(qf("features --symbol XRP/USDT --out -", NULL, &err), 1);
     cr_expect(strstr(err, "no binance XRP/USDT 4h candles") != NULL, "%s", err);
     free(err);
+}
+
+/* --labels: the label and forward return of every bar as the label kernel
+ * computes them from the same closes (the last max_holding_bars empty), with
+ * the horizon from the config (--set). */
+Test(cli, features_labels)
+{
+    char *err = NULL;
+    cr_assert_eq(qf("import --quiet " DATA "/SOLUSDT-4h.csv", NULL, NULL), 0);
+    char args[1400], csv[700];
+    snprintf(csv, sizeof csv, "%s/l.csv", dir);
+    snprintf(args, sizeof args,
+             "--set model.labeling.max_holding_bars=6 features --symbol SOL/USDT --labels --out "
+             "'%s'",
+             csv);
+    cr_assert_eq(qf(args, NULL, &err), 0, "%s", err);
+    free(err);
+    qf_bars b = qf_test_bars("SOLUSDT");
+    qf_label_params lp = qf_label_params_default();
+    lp.max_holding_bars = 6;
+    int8_t *want = malloc(b.n);
+    double *fwd = malloc(b.n * sizeof *fwd);
+    cr_assert_eq(qf_label_triple_barrier(b.close, b.n, &lp, want, NULL), QF_OK);
+    cr_assert_eq(qf_forward_log_return(b.close, b.n, 6, fwd, NULL), QF_OK);
+    size_t len = 0;
+    char *text = qf_test_read_file(csv, &len);
+    cr_assert_not_null(text);
+    char *line = strtok(text, "\n");
+    cr_assert(strstr(line, ",volume_ratio,label,forward_log_return") != NULL, "%s", line);
+    size_t i = 0, counted[3] = {0, 0, 0};
+    while ((line = strtok(NULL, "\n")) != NULL) {
+        cr_assert_lt(i, b.n);
+        /* the last two cells: label, forward return */
+        char *last = strrchr(line, ',');
+        *last = '\0';
+        char *lab = strrchr(line, ',') + 1;
+        if (want[i] < 0) {
+            cr_assert_str_eq(lab, "", "bar %zu", i);
+            cr_assert_str_eq(last + 1, "", "bar %zu", i);
+        } else {
+            cr_assert_eq(atoi(lab), want[i], "bar %zu", i);
+            cr_assert_eq(strtod(last + 1, NULL), fwd[i], "bar %zu: full precision", i);
+            counted[want[i]]++;
+        }
+        i++;
+    }
+    cr_expect_eq(i, b.n);
+    cr_expect_eq(counted[0] + counted[1] + counted[2], b.n - 6);
+    free(text);
+    free(want);
+    free(fwd);
+    qf_bars_cleanup(&b);
 }
