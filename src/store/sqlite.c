@@ -50,6 +50,17 @@
     "excluded.best_bid_qty OR best_ask IS NOT excluded.best_ask OR best_ask_qty IS NOT "           \
     "excluded.best_ask_qty OR bids IS NOT excluded.bids OR asks IS NOT excluded.asks"
 
+/* Risk metrics, upserted on (account, time). */
+#define SQ_RISK_METRIC_COLS                                                                        \
+    "time, equity, drawdown, max_drawdown, volatility, var_95, cvar_95, gross_exposure, "          \
+    "net_exposure, leverage"
+#define SQ_RISK_METRIC_UPSERT_SQL                                                                  \
+    "INSERT INTO risk_metrics(account, " SQ_RISK_METRIC_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, "  \
+    "?7, ?8, ?9, ?10, ?11) ON CONFLICT(account, time) DO UPDATE SET equity = excluded.equity, "    \
+    "drawdown = excluded.drawdown, max_drawdown = excluded.max_drawdown, volatility = "            \
+    "excluded.volatility, var_95 = excluded.var_95, cvar_95 = excluded.cvar_95, gross_exposure = " \
+    "excluded.gross_exposure, net_exposure = excluded.net_exposure, leverage = excluded.leverage"
+
 #define SQ_UPSERT_HEAD "INSERT INTO candles(series_id, " SQ_CANDLE_COLS ") VALUES "
 #define SQ_V1          "(?,?,?,?,?,?,?,?,?,?,?)"
 #define SQ_V2          SQ_V1 "," SQ_V1
@@ -93,6 +104,20 @@ static const char *const stmt_sql[SQ_COUNT] = {
                             "symbol = ?2 AND time BETWEEN ?3 AND ?4",
     [SQ_BOOK_RANGE] = "SELECT id, " SQ_BOOK_COLS " FROM orderbook_snapshots WHERE exchange = ?1 "
                       "AND symbol = ?2 AND time BETWEEN ?3 AND ?4 ORDER BY time",
+    [SQ_KILL_GET] =
+        "SELECT engaged, reason, changed_by, changed_at FROM kill_switch WHERE account = ?1",
+    [SQ_KILL_PUT] = "INSERT INTO kill_switch(account, engaged, reason, changed_by, changed_at) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(account) DO UPDATE SET engaged = "
+                    "excluded.engaged, reason = excluded.reason, changed_by = excluded.changed_by, "
+                    "changed_at = excluded.changed_at",
+    [SQ_RISK_EVENT_INSERT] = "INSERT INTO risk_events(account, time, kind, symbol, actor, "
+                             "message, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [SQ_RISK_EVENT_LAST] = "SELECT id, time, kind, symbol, actor, message, detail FROM "
+                           "risk_events WHERE account = ?1 AND time BETWEEN ?2 AND ?3 ORDER BY "
+                           "time DESC, id DESC LIMIT ?4",
+    [SQ_RISK_METRIC_UPSERT] = SQ_RISK_METRIC_UPSERT_SQL,
+    [SQ_RISK_METRIC_RANGE] = "SELECT " SQ_RISK_METRIC_COLS " FROM risk_metrics WHERE account = "
+                             "?1 AND time BETWEEN ?2 AND ?3 ORDER BY time",
 };
 
 _Static_assert(SQ_UPSERT_BLOCK == 32, "SQ_V32 binds 32 rows");
@@ -387,6 +412,12 @@ static const qf_store_backend sqlite_backend = {
     .insert_backtest_run = sq_insert_backtest_run,
     .insert_orderbook = sq_insert_orderbook,
     .query_orderbook = sq_query_orderbook,
+    .get_kill_switch = sq_get_kill_switch,
+    .set_kill_switch = sq_set_kill_switch,
+    .insert_risk_event = sq_insert_risk_event,
+    .list_risk_events = sq_list_risk_events,
+    .upsert_risk_metrics = sq_upsert_risk_metrics,
+    .query_risk_metrics = sq_query_risk_metrics,
 };
 
 static qf_rc open_connection(sqlite_store *s, int readonly, qf_err *err)

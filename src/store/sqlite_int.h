@@ -3,7 +3,8 @@
  * (sqlite.c: open, pragmas, statement cache, errors, transactions;
  * sqlite_migrate.c: schema versions and migrations; sqlite_candles.c: series
  * and candles; sqlite_runs.c: backtest runs; sqlite_orderbook.c: order-book
- * snapshots). Private to src/store/.
+ * snapshots; sqlite_risk.c: kill switch, risk events and risk metrics).
+ * Private to src/store/.
  *
  * Every data statement is prepared once per handle, on first use, and kept
  * in `stmts` (SQLITE_PREPARE_PERSISTENT). A statement taken from the cache is
@@ -42,6 +43,12 @@ typedef enum {
     SQ_BOOK_UPSERT,
     SQ_BOOK_COUNT_RANGE,
     SQ_BOOK_RANGE,
+    SQ_KILL_GET,
+    SQ_KILL_PUT,
+    SQ_RISK_EVENT_INSERT,
+    SQ_RISK_EVENT_LAST,
+    SQ_RISK_METRIC_UPSERT,
+    SQ_RISK_METRIC_RANGE,
     SQ_COUNT
 } sq_stmt_id;
 
@@ -121,5 +128,18 @@ qf_rc sq_insert_orderbook(qf_store *store, const char *exchange, const char *sym
                           qf_upsert_stats *out_stats, qf_err *err);
 qf_rc sq_query_orderbook(qf_store *store, const char *exchange, const char *symbol, int64_t from,
                          int64_t to, qf_books *out, qf_err *err);
+
+/* sqlite_risk.c */
+qf_rc sq_get_kill_switch(qf_store *store, const char *account, qf_kill_switch_state *out,
+                         qf_err *err);
+qf_rc sq_set_kill_switch(qf_store *store, const char *account, int engaged, const char *reason,
+                         const char *actor, int64_t time, int *out_changed, qf_err *err);
+qf_rc sq_insert_risk_event(qf_store *store, const qf_risk_event *ev, int64_t *out_id, qf_err *err);
+qf_rc sq_list_risk_events(qf_store *store, const char *account, int64_t from, int64_t to,
+                          size_t last_n, qf_risk_event **out_events, size_t *out_n, qf_err *err);
+qf_rc sq_upsert_risk_metrics(qf_store *store, const char *account, const qf_risk_metric *rows,
+                             size_t n, qf_err *err);
+qf_rc sq_query_risk_metrics(qf_store *store, const char *account, int64_t from, int64_t to,
+                            qf_risk_metric **out_rows, size_t *out_n, qf_err *err);
 
 #endif

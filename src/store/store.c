@@ -451,6 +451,258 @@ qf_rc qf_store_query_orderbook(qf_store *store, const char *exchange, const char
     return store->backend->query_orderbook(store, exchange, symbol, from, to, out, err);
 }
 
+/* Risk: account names, actors, kinds and texts as store.h describes them. */
+
+static int account_ok(const char *s)
+{
+    if (s == NULL || s[0] == '\0' || strlen(s) >= QF_STORE_ACCOUNT_MAX)
+        return 0;
+    for (; *s != '\0'; s++) {
+        int c = (unsigned char)*s;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+static qf_rc check_account(const char *account, qf_err *err)
+{
+    if (!account_ok(account))
+        return qf_err_set(err, QF_EINVAL,
+                          "store: account must be 1..%d characters of A-Z a-z "
+                          "0-9 . _ -",
+                          QF_STORE_ACCOUNT_MAX - 1);
+    return QF_OK;
+}
+
+/* 1..size-1 bytes, no control characters, something besides spaces. */
+static int risk_text_ok(const char *s, size_t size)
+{
+    if (s == NULL || memchr(s, '\0', size) == NULL)
+        return 0;
+    int visible = 0;
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f)
+            return 0;
+        visible |= c != ' ';
+    }
+    return visible;
+}
+
+static int kind_ok(const char *s)
+{
+    if (s[0] == '\0' || memchr(s, '\0', QF_STORE_RISK_KIND_MAX) == NULL)
+        return 0;
+    for (; *s != '\0'; s++) {
+        int c = (unsigned char)*s;
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+static qf_rc check_risk_time(int64_t time, qf_err *err)
+{
+    if (time < QF_STORE_TIME_MIN || time > QF_STORE_TIME_MAX)
+        return qf_err_set(err, QF_EINVAL,
+                          "store: risk time %lld outside 1970..9999 (ms since the epoch)",
+                          (long long)time);
+    return QF_OK;
+}
+
+static qf_rc check_actor_reason(const char *actor, const char *reason, qf_err *err)
+{
+    if (!risk_text_ok(actor, QF_STORE_ACTOR_MAX))
+        return qf_err_set(err, QF_EINVAL,
+                          "store: an actor is required (1..%d bytes, no control characters)",
+                          QF_STORE_ACTOR_MAX - 1);
+    if (!risk_text_ok(reason, QF_STORE_RISK_TEXT_MAX))
+        return qf_err_set(err, QF_EINVAL,
+                          "store: a reason is required (1..%d bytes, no control characters, "
+                          "not only spaces)",
+                          QF_STORE_RISK_TEXT_MAX - 1);
+    return QF_OK;
+}
+
+qf_rc qf_store_get_kill_switch(qf_store *store, const char *account, qf_kill_switch_state *out,
+                               qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = check_account(account, err);
+    if (rc == QF_OK && out == NULL)
+        rc = qf_err_set(err, QF_EINVAL, "store: get_kill_switch: no output");
+    if (rc != QF_OK)
+        return rc;
+    return store->backend->get_kill_switch(store, account, out, err);
+}
+
+qf_rc qf_store_set_kill_switch(qf_store *store, const char *account, int engaged,
+                               const char *reason, const char *actor, int64_t time,
+                               int *out_changed, qf_err *err)
+{
+    int changed = 0;
+    if (out_changed != NULL)
+        *out_changed = 0;
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = check_account(account, err);
+    if (rc == QF_OK && engaged != 0 && engaged != 1)
+        rc =
+            qf_err_set(err, QF_EINVAL, "store: kill switch state must be 0 or 1 (got %d)", engaged);
+    if (rc == QF_OK)
+        rc = check_actor_reason(actor, reason, err);
+    if (rc == QF_OK)
+        rc = check_risk_time(time, err);
+    if (rc != QF_OK)
+        return qf_err_prefix(err, "kill switch %s", engaged ? "engage" : "reset");
+    rc = store->backend->set_kill_switch(store, account, engaged, reason, actor, time, &changed,
+                                         err);
+    if (rc == QF_OK && out_changed != NULL)
+        *out_changed = changed;
+    return rc;
+}
+
+static qf_rc check_detail(const char *detail, qf_err *err)
+{
+    if (detail[0] == '\0')
+        return QF_OK;
+    json_error_t jerr;
+    json_t *doc = json_loads(detail, JSON_DECODE_ANY, &jerr);
+    if (doc == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: risk event detail is not JSON: %d:%d: %s",
+                          jerr.line, jerr.column, jerr.text);
+    json_decref(doc);
+    return QF_OK;
+}
+
+static qf_rc check_event(const qf_risk_event *ev, qf_err *err)
+{
+    if (ev == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: no risk event");
+    qf_rc rc =
+        check_account(memchr(ev->account, '\0', sizeof ev->account) ? ev->account : NULL, err);
+    if (rc == QF_OK)
+        rc = check_risk_time(ev->time, err);
+    if (rc == QF_OK && !kind_ok(ev->kind))
+        rc = qf_err_set(err, QF_EINVAL,
+                        "store: risk event kind must be 1..%d characters of a-z "
+                        "0-9 _",
+                        QF_STORE_RISK_KIND_MAX - 1);
+    if (rc == QF_OK && memchr(ev->symbol, '\0', sizeof ev->symbol) == NULL)
+        rc = qf_err_set(err, QF_EINVAL, "store: risk event symbol too long");
+    if (rc == QF_OK && ev->symbol[0] != '\0' && qf_symbol_validate(ev->symbol, err) != QF_OK)
+        rc = qf_err_prefix(err, "store: risk event");
+    if (rc == QF_OK)
+        rc = check_actor_reason(ev->actor, ev->message, err);
+    if (rc == QF_OK && memchr(ev->detail, '\0', sizeof ev->detail) == NULL)
+        rc = qf_err_set(err, QF_EINVAL, "store: risk event detail longer than %d bytes",
+                        QF_STORE_RISK_DETAIL_MAX - 1);
+    if (rc == QF_OK)
+        rc = check_detail(ev->detail, err);
+    return rc;
+}
+
+qf_rc qf_store_insert_risk_event(qf_store *store, const qf_risk_event *ev, int64_t *out_id,
+                                 qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = check_event(ev, err);
+    if (rc != QF_OK)
+        return rc;
+    int64_t id = 0;
+    rc = store->backend->insert_risk_event(store, ev, &id, err);
+    if (rc == QF_OK && out_id != NULL)
+        *out_id = id;
+    return rc;
+}
+
+qf_rc qf_store_list_risk_events(qf_store *store, const char *account, int64_t from, int64_t to,
+                                size_t last_n, qf_risk_event **out_events, size_t *out_n,
+                                qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = check_account(account, err);
+    if (rc == QF_OK && (out_events == NULL || out_n == NULL))
+        rc = qf_err_set(err, QF_EINVAL, "store: list_risk_events: no output");
+    if (rc != QF_OK)
+        return rc;
+    *out_events = NULL;
+    *out_n = 0;
+    if (from > to)
+        return QF_OK;
+    return store->backend->list_risk_events(store, account, from, to, last_n, out_events, out_n,
+                                            err);
+}
+
+static int nan_or_finite(double v)
+{
+    return isnan(v) || isfinite(v);
+}
+
+static qf_rc check_metric(const qf_risk_metric *m, size_t i, qf_err *err)
+{
+    if (check_risk_time(m->time, err) != QF_OK)
+        return qf_err_prefix(err, "store: risk metrics row %zu", i);
+    const double v[9] = {m->equity,  m->drawdown,       m->max_drawdown, m->volatility, m->var_95,
+                         m->cvar_95, m->gross_exposure, m->net_exposure, m->leverage};
+    for (int k = 0; k < 9; k++) {
+        if (!nan_or_finite(v[k]))
+            return qf_err_set(err, QF_EINVAL,
+                              "store: risk metrics row %zu (time %lld): infinite value", i,
+                              (long long)m->time);
+    }
+    return QF_OK;
+}
+
+qf_rc qf_store_upsert_risk_metrics(qf_store *store, const char *account, const qf_risk_metric *rows,
+                                   size_t n, qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = check_account(account, err);
+    if (rc != QF_OK || n == 0)
+        return rc;
+    if (rows == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: upsert of %zu risk metric rows without rows", n);
+    int64_t *t = malloc(n * sizeof *t);
+    if (t == NULL)
+        return qf_err_set(err, QF_ENOMEM, "store: out of memory checking %zu rows", n);
+    for (size_t i = 0; i < n && rc == QF_OK; i++) {
+        rc = check_metric(&rows[i], i, err);
+        t[i] = rows[i].time;
+    }
+    size_t dup = rc == QF_OK && n > 1 ? sort_find_duplicate(t, n) : 0;
+    if (dup > 0)
+        rc = qf_err_set(err, QF_EINVAL, "store: risk metrics time %lld appears twice",
+                        (long long)t[dup]);
+    free(t);
+    if (rc != QF_OK)
+        return rc;
+    return store->backend->upsert_risk_metrics(store, account, rows, n, err);
+}
+
+qf_rc qf_store_query_risk_metrics(qf_store *store, const char *account, int64_t from, int64_t to,
+                                  qf_risk_metric **out_rows, size_t *out_n, qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = check_account(account, err);
+    if (rc == QF_OK && (out_rows == NULL || out_n == NULL))
+        rc = qf_err_set(err, QF_EINVAL, "store: query_risk_metrics: no output");
+    if (rc != QF_OK)
+        return rc;
+    *out_rows = NULL;
+    *out_n = 0;
+    if (from > to)
+        return QF_OK;
+    return store->backend->query_risk_metrics(store, account, from, to, out_rows, out_n, err);
+}
+
 qf_rc qf_store_book_levels_format(const qf_book_level *levels, size_t n, char **out_text,
                                   qf_err *err)
 {

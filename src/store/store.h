@@ -154,6 +154,103 @@ QF_NODISCARD qf_rc qf_store_query_orderbook(qf_store *store, const char *exchang
                                             const char *symbol, int64_t from, int64_t to,
                                             qf_books *out, qf_err *err);
 
+/* Risk: the persisted kill switch (kill_switch), the audit trail
+ * (risk_events) and the risk metrics history (risk_metrics), per account
+ * (the live or paper portfolio: "paper", "live", ...). */
+
+#define QF_STORE_ACCOUNT_MAX   64 /* account: 1..63 of A-Z a-z 0-9 . _ - */
+#define QF_STORE_ACTOR_MAX     64 /* who acted: 1..63 bytes, no control characters */
+#define QF_STORE_RISK_KIND_MAX 32 /* event kind: 1..31 of a-z 0-9 _ */
+#define QF_STORE_RISK_TEXT_MAX                                                                     \
+    512                               /* reason, message: 1..511 bytes, no control characters,     \
+                                       * not only spaces */
+#define QF_STORE_RISK_DETAIL_MAX 1024 /* detail: a JSON document of up to 1023 bytes */
+
+/* The event kinds qf_store_set_kill_switch writes. */
+#define QF_RISK_EVENT_KILL_ENGAGED "kill_switch_engaged"
+#define QF_RISK_EVENT_KILL_RESET   "kill_switch_reset"
+
+/* One account's kill switch. An account never set reads as not engaged,
+ * with changed_at 0 and empty texts. */
+typedef struct qf_kill_switch_state {
+    int engaged;                         /* 1 on, 0 off */
+    int64_t changed_at;                  /* UTC ms of the last change */
+    char changed_by[QF_STORE_ACTOR_MAX]; /* actor of the last change */
+    char reason[QF_STORE_RISK_TEXT_MAX]; /* reason given for it */
+} qf_kill_switch_state;
+
+/* One audit-trail row. Texts read back from rows other programs wrote are
+ * cut to the field's size. */
+typedef struct qf_risk_event {
+    int64_t id;                            /* set by the store; ignored on insert */
+    char account[QF_STORE_ACCOUNT_MAX];    /* whose */
+    int64_t time;                          /* UTC ms */
+    char kind[QF_STORE_RISK_KIND_MAX];     /* kill_switch_engaged, order_rejected, ... */
+    char symbol[QF_SYMBOL_MAX];            /* BASE/QUOTE, "" when none (stored NULL) */
+    char actor[QF_STORE_ACTOR_MAX];        /* person or component that acted */
+    char message[QF_STORE_RISK_TEXT_MAX];  /* for people */
+    char detail[QF_STORE_RISK_DETAIL_MAX]; /* JSON document, "" when none (stored NULL) */
+} qf_risk_event;
+
+/* One row of an account's risk metrics. NaN means unknown (stored NULL). */
+typedef struct qf_risk_metric {
+    int64_t time;          /* UTC ms */
+    double equity;         /* marked to market, quote */
+    double drawdown;       /* positive fraction below the running peak */
+    double max_drawdown;   /* largest so far */
+    double volatility;     /* annualised, fraction */
+    double var_95;         /* positive loss fraction */
+    double cvar_95;        /* positive loss fraction */
+    double gross_exposure; /* sum |qty * mark|, quote */
+    double net_exposure;   /* sum qty * mark, quote */
+    double leverage;       /* gross exposure / equity */
+} qf_risk_metric;
+
+/* Reads an account's kill switch into *out (never set: not engaged).
+ * QF_EINVAL for a bad account name. */
+QF_NODISCARD qf_rc qf_store_get_kill_switch(qf_store *store, const char *account,
+                                            qf_kill_switch_state *out, qf_err *err);
+
+/* Engages (engaged = 1) or resets (0) an account's kill switch, in ONE
+ * transaction that reads the current state and, only when it differs,
+ * writes the new state AND its audit row in risk_events (kind
+ * QF_RISK_EVENT_KILL_ENGAGED or QF_RISK_EVENT_KILL_RESET, the actor, the
+ * reason as message). *out_changed (may be NULL) gets 1 when it changed, 0
+ * when the switch already was in that state (nothing written: the first
+ * trip's reason stays). A reason and an actor are required for both
+ * directions; time within [QF_STORE_TIME_MIN, QF_STORE_TIME_MAX]. Bad input
+ * is QF_EINVAL and a read-only handle QF_ESTORE; nothing is written then. */
+QF_NODISCARD qf_rc qf_store_set_kill_switch(qf_store *store, const char *account, int engaged,
+                                            const char *reason, const char *actor, int64_t time,
+                                            int *out_changed, qf_err *err);
+
+/* Appends one audit row (a rejected order, a note). account, kind, actor and
+ * message are required, symbol may be "" and detail "" or a JSON document.
+ * *out_id (may be NULL) gets its id. QF_EINVAL for bad input, QF_ESTORE on
+ * a read-only handle; nothing is written then. */
+QF_NODISCARD qf_rc qf_store_insert_risk_event(qf_store *store, const qf_risk_event *ev,
+                                              int64_t *out_id, qf_err *err);
+
+/* The events of an account with from <= time <= to, ascending by (time, id);
+ * with last_n > 0 only the newest last_n of them. On success *out_events is
+ * a malloc'd array the caller frees (NULL when none). */
+QF_NODISCARD qf_rc qf_store_list_risk_events(qf_store *store, const char *account, int64_t from,
+                                             int64_t to, size_t last_n, qf_risk_event **out_events,
+                                             size_t *out_n, qf_err *err);
+
+/* Upserts n metric rows of an account in ONE transaction, keyed by
+ * (account, time): times distinct within the call and in range, values
+ * finite or NaN (infinities are QF_EINVAL naming the row). Nothing is
+ * written on failure; n == 0 writes nothing. */
+QF_NODISCARD qf_rc qf_store_upsert_risk_metrics(qf_store *store, const char *account,
+                                                const qf_risk_metric *rows, size_t n, qf_err *err);
+
+/* The metric rows of an account with from <= time <= to, ascending. On
+ * success *out_rows is a malloc'd array the caller frees (NULL when none). */
+QF_NODISCARD qf_rc qf_store_query_risk_metrics(qf_store *store, const char *account, int64_t from,
+                                               int64_t to, qf_risk_metric **out_rows, size_t *out_n,
+                                               qf_err *err);
+
 /* The backend's name ("sqlite"); "none" for NULL. */
 const char *qf_store_backend_name(const qf_store *store);
 

@@ -51,6 +51,22 @@ typedef struct qf_store_backend {
                               qf_upsert_stats *out_stats, qf_err *err);
     qf_rc (*query_orderbook)(qf_store *store, const char *exchange, const char *symbol,
                              int64_t from, int64_t to, qf_books *out, qf_err *err);
+
+    /* Risk (kill switch, audit trail, metrics); out_changed and out_id are
+     * never NULL here. */
+    qf_rc (*get_kill_switch)(qf_store *store, const char *account, qf_kill_switch_state *out,
+                             qf_err *err);
+    qf_rc (*set_kill_switch)(qf_store *store, const char *account, int engaged, const char *reason,
+                             const char *actor, int64_t time, int *out_changed, qf_err *err);
+    qf_rc (*insert_risk_event)(qf_store *store, const qf_risk_event *ev, int64_t *out_id,
+                               qf_err *err);
+    qf_rc (*list_risk_events)(qf_store *store, const char *account, int64_t from, int64_t to,
+                              size_t last_n, qf_risk_event **out_events, size_t *out_n,
+                              qf_err *err);
+    qf_rc (*upsert_risk_metrics)(qf_store *store, const char *account, const qf_risk_metric *rows,
+                                 size_t n, qf_err *err);
+    qf_rc (*query_risk_metrics)(qf_store *store, const char *account, int64_t from, int64_t to,
+                                qf_risk_metric **out_rows, size_t *out_n, qf_err *err);
 } qf_store_backend;
 
 /* The part of every handle store.c sees. */
