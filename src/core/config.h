@@ -92,6 +92,11 @@ typedef struct qf_config_model {
     int num_leaves;                            /* XGBoost max_leaves with lossguide */
     double quantiles[QF_CONFIG_QUANTILES_MAX]; /* strictly increasing, each in (0, 1) */
     size_t n_quantiles;
+    int seed;                              /* new: XGBoost seed (same seed and data: same model) */
+    int n_threads;                         /* new: XGBoost threads; 0 = one per core */
+    double min_child_weight;               /* new: least hessian (rows) in a leaf */
+    double subsample;                      /* new: share of rows sampled per tree, (0, 1] */
+    char registry_dir[QF_CONFIG_PATH_MAX]; /* new: model registry root (var/models) */
     qf_config_walk_forward walk_forward;
     qf_config_labeling labeling;
 } qf_config_model;
