@@ -129,6 +129,7 @@ typedef struct qf_config_fusion {
     double direction_threshold; /* |strength| below this is flat */
     double confidence_min_iqr;  /* normalised IQR at or below which confidence is 1 */
     double confidence_max_iqr;  /* normalised IQR at or above which confidence is 0 */
+    char confidence_source[QF_CONFIG_NAME_MAX]; /* "iqr" or "classifier" */
 } qf_config_fusion;
 
 typedef struct qf_config_signals {
@@ -222,11 +223,19 @@ typedef struct qf_config_api {
     char version[QF_CONFIG_NAME_MAX];
 } qf_config_api;
 
+#define QF_CONFIG_SOURCES_MAX       32 /* sentiment.source_weights capacity */
+#define QF_CONFIG_SOURCE_WEIGHT_MAX 64 /* one "name=weight" entry */
+
 typedef struct qf_config_sentiment {
     double decay_halflife_hours;
     int max_events_per_source;
     double staleness_hours;
     double dedup_window_hours;
+    char source_weights[QF_CONFIG_SOURCES_MAX][QF_CONFIG_SOURCE_WEIGHT_MAX]; /* "name=weight" */
+    size_t n_source_weights;
+    double unknown_source_weight; /* credibility of sources not listed, [0, 1] */
+    double burst_window_hours;    /* near-identical titles within this count once */
+    double burst_similarity;      /* Jaccard similarity of title words, (0, 1] */
 } qf_config_sentiment;
 
 typedef struct qf_config_server {

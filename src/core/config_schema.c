@@ -9,6 +9,7 @@
  */
 #include "core/config_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/symbol.h"
@@ -37,6 +38,20 @@ static const char *check_url(const char *value)
     if (value[0] == '\0' || strncmp(value, "http://", 7) == 0 || strncmp(value, "https://", 8) == 0)
         return NULL;
     return "must start with http:// or https://";
+}
+
+/* sentiment.source_weights entries: "name=weight", a name without '=' or
+ * surrounding blanks, a weight in [0, 1]. */
+static const char *check_source_weight(const char *value)
+{
+    const char *eq = strchr(value, '=');
+    if (eq == NULL || eq == value || eq[-1] == ' ' || value[0] == ' ')
+        return "must be name=weight (e.g. CoinTelegraph=1.0)";
+    char *end = NULL;
+    double w = strtod(eq + 1, &end);
+    if (end == eq + 1 || *end != '\0' || !(w >= 0 && w <= 1))
+        return "must be name=weight with a weight in [0, 1]";
+    return NULL;
 }
 
 /* ---- table-building macros --------------------------------------------- */
@@ -181,6 +196,8 @@ const qf_cfg_key qf_cfg_keys[] = {
           "normalised IQR at or below which confidence is 1"),
     K_DBL(signals.fusion.confidence_max_iqr, "2.0", GT(0), 0,
           "normalised IQR at or above which confidence is 0; > confidence_min_iqr"),
+    K_ENUM(signals.fusion.confidence_source, "iqr", "iqr|classifier", NEW,
+           "model confidence from: iqr (quantile IQR) | classifier (top probability)"),
 
     K_DBL(risk.vol_target, "0.15", FRACTION, 0, "annualised volatility target, fraction"),
     K_DBL(risk.max_position_pct, "0.25", FRACTION, 0, "largest position, fraction of equity"),
@@ -263,6 +280,15 @@ const qf_cfg_key qf_cfg_keys[] = {
     K_INT(sentiment.max_events_per_source, "10", PERIOD, 0, "events counted per source"),
     K_DBL(sentiment.staleness_hours, "24.0", GT(0), 0, "older events are ignored, hours"),
     K_DBL(sentiment.dedup_window_hours, "6.0", GE(0), 0, "same headline within this is one, hours"),
+    K_SLIST(sentiment.source_weights, sentiment.n_source_weights,
+            "[CoinTelegraph=1.0, CryptoNews=1.0, CryptoPotato=1.0]", NULL, check_source_weight,
+            QF_CF_UNIQUE | NEW, "credibility per source: name=weight, weight in [0, 1]"),
+    K_DBL(sentiment.unknown_source_weight, "0.3", CC(0, 1), NEW,
+          "credibility of a source not in source_weights"),
+    K_DBL(sentiment.burst_window_hours, "1.0", GE(0), NEW,
+          "near-identical titles within this count once, hours"),
+    K_DBL(sentiment.burst_similarity, "0.8", OC(0, 1), NEW,
+          "title word-set Jaccard similarity that makes titles near-identical"),
 
     K_STR(server.bind, "127.0.0.1", NULL, NONEMPTY | NEW, "listen address"),
     K_INT(server.port, "8000", PORT, NEW, "listen port"),
