@@ -107,6 +107,11 @@ typedef struct qf_config_regime {
     char features[QF_CONFIG_REGIME_FEATS_MAX][QF_CONFIG_NAME_MAX]; /* HMM inputs */
     size_t n_features;
     int retrain_interval_days; /* refit period, days of bars */
+    int n_restarts;            /* HMM fit: k-means++ starts; the best likelihood wins */
+    int max_iter;              /* HMM fit: Baum-Welch iterations per start */
+    double tol;                /* HMM fit: stop when the log-likelihood gains less per bar */
+    double covariance_reg;     /* HMM fit: covariance ridge, fraction of a feature's variance */
+    int seed;                  /* HMM fit: same seed and data, same model */
 } qf_config_regime;
 
 /* Expert weights in one regime, each in [0, 1]. */
