@@ -28,6 +28,7 @@ static const command commands[] = {
     {"features", qf_cmd_features, "write a series' technical features as CSV"},
     {"backtest", qf_cmd_backtest, "run a strategy over stored candles and print its metrics"},
     {"montecarlo", qf_cmd_montecarlo, "block-bootstrap a backtest's returns (robustness)"},
+    {"risk", qf_cmd_risk, "kill switch and risk audit trail (risk status|kill|reset)"},
     {"migrate", qf_cmd_migrate, "apply pending database migrations"},
     {"config", qf_cmd_config, "show, check or change the configuration (config show|check|set)"},
 };
