@@ -212,7 +212,7 @@ const qf_cfg_key qf_cfg_keys[] = {
     K_DBL(risk.max_portfolio_leverage, "1.0", GT(0), 0, "gross exposure / equity"),
     K_DBL(risk.max_drawdown_pct, "0.15", FRACTION, 0, "kill switch drawdown, fraction below peak"),
     K_DBL(risk.max_concentration_pct, "0.3", FRACTION, 0,
-          "largest share of gross exposure in one symbol"),
+          "exposure committed in one symbol (position + working orders), fraction of equity"),
     K_DBL(risk.min_trade_usd, "10.0", GE(0), 0, "smaller orders are skipped, USD"),
     K_INT(risk.staleness_threshold_minutes, "360", PERIOD, 0,
           "data older than this blocks trading, minutes"),
