@@ -126,12 +126,22 @@ size_t qf_hmm_min_rows(int n_states, int n_dims);
  * grows tenfold until the covariance factors, so no covariance becomes
  * singular (a constant column gets a variance of covariance_reg).
  *
- * Allocates one scratch block of about 8 (n (d + 2K + 1)) bytes and frees it
- * before returning (QF_ENOMEM). QF_EINVAL for bad parameters, d out of
- * range, a NULL column, or fewer usable rows than qf_hmm_min_rows. On
- * failure *out and *out_report are unchanged. out_report may be NULL. */
+ * Allocates scratch of n (8 d + 16 K + 13) bytes plus about 60 KB and frees
+ * it before returning (QF_ENOMEM). QF_EINVAL for bad parameters, d out of
+ * range, a NULL column, values too large for a finite variance, or fewer
+ * usable rows than qf_hmm_min_rows. On failure *out and *out_report are
+ * unchanged. out_report may be NULL. */
 QF_NODISCARD qf_rc qf_hmm_fit(const qf_hmm_series *s, const qf_hmm_fit_params *p, qf_hmm *out,
                               qf_hmm_fit_report *out_report, qf_err *err);
+
+/* Baum-Welch from init instead of k-means++ starts, for periodic refits:
+ * the previous model is a good start and a few iterations suffice. init
+ * must have p->n_states states and s's dimension; n_restarts and seed are
+ * not used (the report says 1 restart). Otherwise as qf_hmm_fit; out may
+ * be init. */
+QF_NODISCARD qf_rc qf_hmm_refit(const qf_hmm_series *s, const qf_hmm_fit_params *p,
+                                const qf_hmm *init, qf_hmm *out, qf_hmm_fit_report *out_report,
+                                qf_err *err);
 
 /* ---- filtering ---------------------------------------------------------- */
 

@@ -9,9 +9,10 @@
  * mapped back to the features' units at the end.
  *
  * One E-step: scaled emissions b[t][k] = exp(log N - max_k log N) (one
- * shift per row, see HMM_LOG_FLOOR), a scaled forward pass storing
- * alpha[t] (normalised) and its normaliser c[t], then a backward pass that
- * carries beta in two K-vectors and accumulates everything the M-step
+ * shift per row, see HMM_LOG_FLOOR), a forward pass storing alpha[t]
+ * rescaled by powers of two only when it gets small (forward_kd), then a
+ * backward pass that carries beta in one K-vector and accumulates
+ * everything the M-step
  * needs as it goes (expected transitions, per-state weight, first and
  * second moments about the current means), so neither beta nor gamma is
  * stored. Rows with a non-finite value have b = 1: the chain moves through
@@ -38,7 +39,7 @@ typedef struct fit_ctx {
     double *x;            /* n * d, row-major, standardised (garbage where !ok) */
     unsigned char *ok;    /* n: every value of the row finite */
     double *b;            /* n * K scaled emissions */
-    double *alpha;        /* n * K normalised forward variables */
+    double *alpha;        /* n * K forward variables, scaled (see forward_kd) */
     double *c;            /* n forward normalisers; k-means distances before EM */
     int *assign;          /* n k-means clusters */
     struct fit_stats *st; /* one E-step's statistics */
@@ -64,8 +65,11 @@ static bool row_ok(const qf_hmm_series *s, size_t t)
     return true;
 }
 
-/* Column means and scales over the finite rows of [t0, t1], two passes. */
-static void column_scales(const qf_hmm_series *s, size_t t0, size_t t1, size_t used, fit_ctx *c)
+/* Column means and scales over the finite rows of [t0, t1], two passes.
+ * -1 (column j in *out_col) when the values are too large for their
+ * variance to be a finite double. */
+static int column_scales(const qf_hmm_series *s, size_t t0, size_t t1, size_t used, fit_ctx *c,
+                         int *out_col)
 {
     for (int j = 0; j < s->n_dims; j++) {
         double sum = 0.0, ss = 0.0;
@@ -77,6 +81,10 @@ static void column_scales(const qf_hmm_series *s, size_t t0, size_t t1, size_t u
             if (c->ok[t - t0])
                 ss += (s->col[j][t] - mu) * (s->col[j][t] - mu);
         double sd = sqrt(ss / (double)used);
+        if (!isfinite(mu) || !isfinite(sd)) {
+            *out_col = j;
+            return -1;
+        }
         /* Constant up to rounding (or so small that its square would
          * underflow on the way back): centre only. */
         if (!(sd > 1e-12 * fabs(mu) && sd > 1e-100))
@@ -84,6 +92,7 @@ static void column_scales(const qf_hmm_series *s, size_t t0, size_t t1, size_t u
         c->shift[j] = mu;
         c->scale[j] = sd;
     }
+    return 0;
 }
 
 static qf_rc ctx_alloc(fit_ctx *c, size_t n, int d, int K, qf_err *err)
@@ -317,71 +326,85 @@ HOT double emissions_kd(const fit_ctx *c, const qf_hmm *m, int K, int d)
     return shift_sum;
 }
 
-/* The scaled forward pass; returns ln p(x) less the emission shifts. The
- * normalisers are multiplied together and their logarithm taken only when
- * the product gets small: one log per many rows instead of one per row.
- * c[t] lies in ((1/K) e^-700, 1] (see HMM_LOG_FLOOR). */
+/* The forward pass, scaled lazily. alpha[t] = (alpha[t-1] trans) * b[t] / d[t]
+ * with d[t] = 1 on most rows: only when the row's sum falls below 2^-64 is
+ * the row multiplied by a power of two that brings its sum into [1, 2)
+ * (exact, no rounding). So the chain from one row to the next is the
+ * product with the transition matrix and nothing else - no division, no
+ * logarithm - and the sums of the stored rows stay in [2^-64, 2). One row
+ * shrinks a sum by at most e^-650 = 2^-938 (HMM_LOG_FLOOR), so no sum
+ * reaches the subnormals before it is rescaled. c[t] keeps 1 / d[t] for
+ * the backward pass. Returns ln p(x) less the emission shifts:
+ * ln(sum of alpha[T-1]) + sum of ln d[t]. */
 HOT double forward_kd(const fit_ctx *c, const qf_hmm *m, int K)
 {
-    double ll = 0.0, prod = 1.0, prev[QF_HMM_MAX_STATES];
+    double prev[QF_HMM_MAX_STATES], s = 0.0;
+    long exp2_sum = 0;
     for (int k = 0; k < K; k++)
         prev[k] = m->start[k];
     for (size_t t = 0; t < c->n; t++) {
         const double *b = c->b + t * (size_t)K;
-        double *a = c->alpha + t * (size_t)K, p[QF_HMM_MAX_STATES], s = 0.0;
+        double *a = c->alpha + t * (size_t)K, p[QF_HMM_MAX_STATES];
         if (t == 0) {
             for (int k = 0; k < K; k++)
                 p[k] = prev[k];
         } else {
             for (int j = 0; j < K; j++)
-                p[j] = 0.0;
-            for (int i = 0; i < K; i++)
+                p[j] = prev[0] * m->trans[0][j];
+            for (int i = 1; i < K; i++)
                 for (int j = 0; j < K; j++)
                     p[j] += prev[i] * m->trans[i][j];
         }
+        s = 0.0;
         for (int k = 0; k < K; k++) {
             p[k] *= b[k];
             s += p[k];
         }
-        double inv = 1.0 / s;
+        double f = 1.0;
+        /* Rarely taken, and predicted so: the next row need not wait for s. */
+        if (s < 0x1p-64) {
+            /* s = m 2^e with m in [1, 2); f = 2^-e. s is normal here. */
+            uint64_t bits;
+            memcpy(&bits, &s, sizeof bits);
+            int e = (int)((bits >> 52) & 0x7FF) - 1023;
+            uint64_t fb = (uint64_t)(1023 - e) << 52;
+            memcpy(&f, &fb, sizeof f);
+            exp2_sum += e;
+            s *= f;
+            for (int k = 0; k < K; k++)
+                p[k] *= f;
+        }
         for (int k = 0; k < K; k++) {
-            prev[k] = p[k] * inv;
-            a[k] = prev[k];
+            prev[k] = p[k];
+            a[k] = p[k];
         }
-        c->c[t] = s;
-        if (s < 1e-100) {
-            ll += log(s);
-        } else {
-            prod *= s;
-            if (prod < 1e-200) {
-                ll += log(prod);
-                prod = 1.0;
-            }
-        }
+        c->c[t] = f;
     }
-    return ll + log(prod);
+    return log(s) + (double)exp2_sum * 0.69314718055994530942;
 }
 
-/* The backward pass, accumulating the statistics on the way: gamma[t] =
- * alpha[t] beta[t] (renormalised against rounding) adds to the weights and
- * to the moments about ref's means; xi[t-1](i, j) = alpha[t-1](i)
- * trans(i, j) b[t](j) beta[t](j) / c[t] to the transition counts. */
+/* The backward pass, accumulating the statistics on the way, with the same
+ * scale factors: beta[t-1] = trans (b[t] * beta[t]) / d[t]. Then
+ * alpha[t] beta[t] sums to the same Q on every row, and gamma[t] =
+ * alpha[t] beta[t] / Q adds to the weights and to the moments about m's
+ * means; xi[t-1](i, j) = alpha[t-1](i) trans(i, j) b[t](j) beta[t](j) /
+ * (d[t] Q) to the transition counts. As the stored rows sum to at least
+ * 2^-64, beta stays below about 2^66. */
 HOT void backward_kd(const fit_ctx *c, const qf_hmm *m, fit_stats *st, int K, int d)
 {
     double beta[QF_HMM_MAX_STATES], g[QF_HMM_MAX_STATES], w[QF_HMM_MAX_STATES];
     memset(st, 0, sizeof *st);
-    for (int k = 0; k < K; k++)
+    const double *last = c->alpha + (c->n - 1) * (size_t)K;
+    double q = 0.0;
+    for (int k = 0; k < K; k++) {
         beta[k] = 1.0;
+        q += last[k];
+    }
+    double iq = 1.0 / q;
     for (size_t t = c->n; t-- > 0;) {
         const double *a = c->alpha + t * (size_t)K;
-        double s = 0.0;
-        for (int k = 0; k < K; k++) {
-            g[k] = a[k] * beta[k];
-            s += g[k];
-        }
-        double inv = 1.0 / s;
         for (int k = 0; k < K; k++)
-            g[k] *= inv;
+            g[k] = a[k] * beta[k] * iq;
         if (c->ok[t]) {
             const double *x = c->x + t * (size_t)d;
             for (int k = 0; k < K; k++) {
@@ -404,15 +427,15 @@ HOT void backward_kd(const fit_ctx *c, const qf_hmm *m, fit_stats *st, int K, in
         }
         const double *b = c->b + t * (size_t)K;
         const double *ap = a - K;
-        double ic = 1.0 / c->c[t];
+        double f = c->c[t];
         for (int j = 0; j < K; j++)
-            w[j] = b[j] * beta[j] * ic;
+            w[j] = b[j] * beta[j] * f;
         for (int i = 0; i < K; i++) {
-            double acc = 0.0;
+            double acc = 0.0, ai = ap[i] * iq;
             for (int j = 0; j < K; j++) {
                 double tw = m->trans[i][j] * w[j];
                 acc += tw;
-                st->xi[i][j] += ap[i] * tw;
+                st->xi[i][j] += ai * tw;
             }
             beta[i] = acc;
         }
@@ -581,12 +604,10 @@ static qf_rc fit_restarts(fit_ctx *c, const qf_hmm_fit_params *p, qf_hmm *best,
     return QF_OK;
 }
 
-qf_rc qf_hmm_fit(const qf_hmm_series *s, const qf_hmm_fit_params *p, qf_hmm *out,
-                 qf_hmm_fit_report *out_report, qf_err *err)
+/* Checks the rows of s and fills c with their standardised copy (c->st
+ * owns the block; free it). */
+static qf_rc prepare(const qf_hmm_series *s, const qf_hmm_fit_params *p, fit_ctx *c, qf_err *err)
 {
-    qf_rc rc = check_input(s, p, err);
-    if (rc != QF_OK)
-        return rc;
     size_t t0 = 0, t1 = 0, used = 0;
     for (size_t t = 0; t < s->n; t++)
         if (row_ok(s, t)) {
@@ -603,41 +624,120 @@ qf_rc qf_hmm_fit(const qf_hmm_series *s, const qf_hmm_fit_params *p, qf_hmm *out
                           "hmm fit: %d states in %d dimensions need at least %zu rows with every "
                           "value finite, got %zu (of %zu rows)",
                           p->n_states, s->n_dims, need, used, s->n);
-    fit_ctx c = {.n = t1 - t0 + 1,
-                 .n_used = used,
-                 .d = s->n_dims,
-                 .K = p->n_states,
-                 .reg = p->covariance_reg};
-    rc = ctx_alloc(&c, c.n, c.d, c.K, err);
+    c->n = t1 - t0 + 1;
+    c->n_used = used;
+    c->d = s->n_dims;
+    c->K = p->n_states;
+    c->reg = p->covariance_reg;
+    qf_rc rc = ctx_alloc(c, c->n, c->d, c->K, err);
     if (rc != QF_OK)
         return rc;
     for (size_t t = t0; t <= t1; t++)
-        c.ok[t - t0] = row_ok(s, t);
-    column_scales(s, t0, t1, used, &c);
+        c->ok[t - t0] = row_ok(s, t);
+    int bad;
+    if (column_scales(s, t0, t1, used, c, &bad) != 0) {
+        free(c->st);
+        return qf_err_set(err, QF_EINVAL,
+                          "hmm fit: column %d's values are too large for a finite variance", bad);
+    }
     for (size_t t = t0; t <= t1; t++)
-        for (int j = 0; j < c.d; j++)
-            c.x[(t - t0) * (size_t)c.d + (size_t)j] =
-                c.ok[t - t0] ? (s->col[j][t] - c.shift[j]) / c.scale[j] : 0.0;
+        for (int j = 0; j < c->d; j++)
+            c->x[(t - t0) * (size_t)c->d + (size_t)j] =
+                c->ok[t - t0] ? (s->col[j][t] - c->shift[j]) / c->scale[j] : 0.0;
+    return QF_OK;
+}
+
+/* The end of a fit: best (standardised) back in the features' units, its
+ * likelihood on s, and the results committed to *out and *out_report. */
+static qf_rc finish(const fit_ctx *c, const qf_hmm_series *s, qf_hmm *best, qf_hmm_fit_report *rep,
+                    qf_hmm *out, qf_hmm_fit_report *out_report, qf_err *err)
+{
+    if (unscale(c, best) != 0)
+        return qf_err_set(err, QF_ESTATE,
+                          "hmm fit: a covariance lost positive definiteness when mapped back to "
+                          "the features' units");
+    qf_rc rc = qf_hmm_log_likelihood(best, s, &rep->log_likelihood, NULL, err);
+    if (rc != QF_OK)
+        return rc;
+    rep->n_used = c->n_used;
+    rep->n_skipped = s->n - c->n_used;
+    *out = *best;
+    if (out_report)
+        *out_report = *rep;
+    return QF_OK;
+}
+
+qf_rc qf_hmm_fit(const qf_hmm_series *s, const qf_hmm_fit_params *p, qf_hmm *out,
+                 qf_hmm_fit_report *out_report, qf_err *err)
+{
+    fit_ctx c = {0};
+    qf_rc rc = check_input(s, p, err);
+    if (rc == QF_OK)
+        rc = prepare(s, p, &c, err);
+    if (rc != QF_OK)
+        return rc;
     qf_hmm *best = malloc(sizeof *best);
     qf_hmm_fit_report rep = {0};
     if (!best)
         rc = qf_err_set(err, QF_ENOMEM, "hmm fit: out of memory");
-    else
-        rc = fit_restarts(&c, p, best, &rep, err);
-    free(c.st);
-    if (rc == QF_OK && unscale(&c, best) != 0)
-        rc = qf_err_set(err, QF_ESTATE,
-                        "hmm fit: a covariance lost positive definiteness when "
-                        "mapped back to the features' units");
     if (rc == QF_OK)
-        rc = qf_hmm_log_likelihood(best, s, &rep.log_likelihood, NULL, err);
-    if (rc == QF_OK) {
-        rep.n_used = used;
-        rep.n_skipped = s->n - used;
-        *out = *best;
-        if (out_report)
-            *out_report = rep;
-    }
+        rc = fit_restarts(&c, p, best, &rep, err);
+    if (rc == QF_OK)
+        rc = finish(&c, s, best, &rep, out, out_report, err);
+    free(c.st);
     free(best);
+    return rc;
+}
+
+/* init in standardised units: z = (x - shift) / scale. -1 when a
+ * covariance no longer factors (scales far apart). */
+static int standardise_model(const fit_ctx *c, const qf_hmm *init, qf_hmm *m)
+{
+    *m = *init;
+    for (int k = 0; k < c->K; k++) {
+        for (int i = 0; i < c->d; i++) {
+            m->mean[k][i] = (init->mean[k][i] - c->shift[i]) / c->scale[i];
+            for (int j = 0; j < c->d; j++)
+                m->cov[k][i][j] = init->cov[k][i][j] / (c->scale[i] * c->scale[j]);
+        }
+        if (hmm_prepare_state(m, k) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+qf_rc qf_hmm_refit(const qf_hmm_series *s, const qf_hmm_fit_params *p, const qf_hmm *init,
+                   qf_hmm *out, qf_hmm_fit_report *out_report, qf_err *err)
+{
+    fit_ctx c = {0};
+    qf_rc rc = check_input(s, p, err);
+    if (rc == QF_OK && (init->n_states != p->n_states || init->n_dims != s->n_dims))
+        rc = qf_err_set(err, QF_EINVAL,
+                        "hmm refit: the starting model has %d states in %d dimensions, the fit "
+                        "asks for %d in %d",
+                        init->n_states, init->n_dims, p->n_states, s->n_dims);
+    if (rc == QF_OK)
+        rc = prepare(s, p, &c, err);
+    if (rc != QF_OK)
+        return rc;
+    qf_hmm *m = malloc(sizeof *m);
+    qf_hmm_fit_report rep = {.restarts = 1, .best_restart = 0};
+    if (!m)
+        rc = qf_err_set(err, QF_ENOMEM, "hmm fit: out of memory");
+    else if (standardise_model(&c, init, m) != 0)
+        rc = qf_err_set(err, QF_EINVAL,
+                        "hmm refit: a covariance of the starting model is not positive definite "
+                        "in the data's units");
+    if (rc == QF_OK) {
+        double ll;
+        run_em(&c, p, m, &ll, &rep.iterations, &rep.converged);
+        rep.iterations_total = rep.iterations;
+        if (!isfinite(ll))
+            rc = qf_err_set(err, QF_ESTATE, "hmm refit: the likelihood is not finite");
+    }
+    if (rc == QF_OK)
+        rc = finish(&c, s, m, &rep, out, out_report, err);
+    free(c.st);
+    free(m);
     return rc;
 }

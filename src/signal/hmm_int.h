@@ -13,11 +13,13 @@
 #include "signal/hmm.h"
 
 /* Emission densities are scaled per row by their maximum; a state whose
- * density is more than e^700 below the best one is given e^-700 instead of
+ * density is more than e^650 below the best one is given e^-650 instead of
  * underflowing to 0. The filter's normaliser then stays above
- * (1/K) e^-700 > DBL_MIN even when the prediction puts no mass on the best
- * state, so a wild outlier can never produce 0/0. */
-#define HMM_LOG_FLOOR (-700.0)
+ * (1/K) e^-650 > DBL_MIN even when the prediction puts no mass on the best
+ * state, so a wild outlier can never produce 0/0; the fit's forward pass
+ * relies on the same bound (see forward_kd). Ratios below e^-650 (1e-282)
+ * change no probability a double can show. */
+#define HMM_LOG_FLOOR (-650.0)
 
 /* xoshiro256** seeded through splitmix64 (Blackman and Vigna): small,
  * fast, and ours, so a seed means the same numbers everywhere (no rand(),

@@ -148,7 +148,7 @@ static qf_rc check_header(const json_t *j, int *out_k, int *out_d, qf_err *err)
     const char *fmt = json_string_value(json_object_get(j, "format"));
     if (!fmt || strcmp(fmt, HMM_FORMAT) != 0)
         return qf_err_set(err, QF_EINVAL, "hmm: \"format\" must be \"%s\"", HMM_FORMAT);
-    long long v, k, d;
+    long long v = 0, k = 0, d = 0;
     qf_rc rc = get_int(j, "version", &v, err);
     if (rc == QF_OK && v != HMM_VERSION)
         return qf_err_set(err, QF_EVERSION, "hmm: format version %lld, this build reads %d", v,
@@ -172,7 +172,7 @@ static qf_rc check_header(const json_t *j, int *out_k, int *out_d, qf_err *err)
 
 qf_rc qf_hmm_from_json(const json_t *j, qf_hmm *out, qf_err *err)
 {
-    int K, d;
+    int K = 0, d = 0;
     qf_rc rc = check_header(j, &K, &d, err);
     if (rc != QF_OK)
         return rc;

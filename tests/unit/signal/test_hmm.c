@@ -139,6 +139,44 @@ Test(hmm, recovers_parameters_of_a_simulated_three_state_series)
     free(st);
 }
 
+Test(hmm, refit_from_the_previous_model)
+{
+    qf_hmm truth = true_model();
+    size_t n = 4000;
+    double *obs = malloc(2 * n * sizeof *obs);
+    qf_hmm_sample(&truth, 17, n, NULL, obs);
+    qf_hmm_fit_params p = qf_hmm_fit_params_default();
+    p.n_restarts = 2;
+    qf_hmm first, again;
+    qf_hmm_fit_report r1, r2;
+    qf_err err = {0};
+    /* The model of the first 3,000 rows starts the fit on all 4,000. */
+    qf_hmm_series head = series2(obs, n), all = series2(obs, n);
+    head.n = 3000;
+    head.col[1] = obs + n;
+    cr_assert_eq(qf_hmm_fit(&head, &p, &first, &r1, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(qf_hmm_refit(&all, &p, &first, &again, &r2, &err), QF_OK, "%s", err.msg);
+    cr_expect_eq(r2.restarts, 1);
+    cr_expect(r2.converged && r2.iterations < 30, "refit took %d iterations", r2.iterations);
+    double ll_first;
+    cr_assert_eq(qf_hmm_log_likelihood(&first, &all, &ll_first, NULL, &err), QF_OK);
+    cr_expect_gt(r2.log_likelihood, ll_first, "EM from the start model improves the likelihood");
+    /* The state order of the start model is kept. */
+    for (int k = 0; k < 3; k++)
+        cr_expect(fabs(again.mean[k][1] - first.mean[k][1]) < 0.05, "state %d moved", k);
+    /* In place, and refused for another K. */
+    qf_hmm inplace = first;
+    cr_assert_eq(qf_hmm_refit(&all, &p, &inplace, &inplace, NULL, &err), QF_OK);
+    cr_expect(memcmp(&inplace, &again, sizeof again) == 0);
+    p.n_states = 4;
+    qf_hmm keep = again;
+    cr_expect_eq(qf_hmm_refit(&all, &p, &first, &again, NULL, &err), QF_EINVAL);
+    cr_expect(strstr(err.msg, "has 3 states in 2 dimensions, the fit asks for 4 in 2") != NULL,
+              "%s", err.msg);
+    cr_expect(memcmp(&keep, &again, sizeof again) == 0);
+    free(obs);
+}
+
 /* ---- (2) no lookahead on real BTC ----------------------------------------- */
 
 typedef struct btc {
@@ -590,6 +628,12 @@ Test(hmm, bad_fit_input_is_refused_and_changes_nothing)
     for (size_t t = 0; t < n; t++)
         obs[t] = NAN;
     expect_fit_fails(&s, &p, "no row has every value finite (400 rows)");
+    qf_hmm_sample(&truth, 3, n, NULL, obs);
+
+    /* Values whose variance overflows a double. */
+    obs[5] = 1e300;
+    obs[6] = -1e300;
+    expect_fit_fails(&s, &p, "column 0's values are too large for a finite variance");
     qf_hmm_sample(&truth, 3, n, NULL, obs);
 
     qf_hmm_series bad = s;
