@@ -317,23 +317,29 @@ static void row_at(const qf_hmm_series *s, size_t t, double *x)
         x[j] = s->col[j][t];
 }
 
-qf_rc qf_hmm_filter_batch(const qf_hmm *m, const qf_hmm_series *s, double *out_prob, int *out_state,
-                          qf_err *err)
+qf_rc qf_hmm_filter_run(qf_hmm_filter *f, const qf_hmm_series *s, double *out_prob, int *out_state,
+                        qf_err *err)
 {
-    qf_rc rc = check_series(m, s, "hmm filter", err);
+    qf_rc rc = check_series(f->model, s, "hmm filter", err);
     if (rc != QF_OK)
         return rc;
-    qf_hmm_filter f;
-    qf_hmm_filter_init(&f, m);
-    size_t K = (size_t)m->n_states;
+    size_t K = (size_t)f->model->n_states;
     for (size_t t = 0; t < s->n; t++) {
         double x[QF_HMM_MAX_DIM];
         row_at(s, t, x);
-        int st = qf_hmm_filter_step(&f, x, out_prob + t * K);
+        int st = qf_hmm_filter_step(f, x, out_prob ? out_prob + t * K : NULL);
         if (out_state)
             out_state[t] = st;
     }
     return QF_OK;
+}
+
+qf_rc qf_hmm_filter_batch(const qf_hmm *m, const qf_hmm_series *s, double *out_prob, int *out_state,
+                          qf_err *err)
+{
+    qf_hmm_filter f;
+    qf_hmm_filter_init(&f, m);
+    return qf_hmm_filter_run(&f, s, out_prob, out_state, err);
 }
 
 qf_rc qf_hmm_log_likelihood(const qf_hmm *m, const qf_hmm_series *s, double *out_log_likelihood,

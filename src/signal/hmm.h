@@ -72,8 +72,8 @@ typedef struct qf_hmm_series {
  * mean[K*d], cov[K*d*d] (cov[(k*d + i)*d + j]). QF_EINVAL naming the first
  * problem: K or d out of range, a non-finite number, a probability outside
  * [0, 1], a row (or start) not summing to 1 within 1e-8, a covariance not
- * symmetric (relative 1e-9) or not positive definite. On failure *out is
- * unchanged. */
+ * symmetric (relative 1e-9) or not positive definite; QF_ENOMEM (it builds
+ * the model in a heap copy). On failure *out is unchanged. */
 QF_NODISCARD qf_rc qf_hmm_from_params(int n_states, int n_dims, const double *start,
                                       const double *trans, const double *mean, const double *cov,
                                       qf_hmm *out, qf_err *err);
@@ -118,19 +118,29 @@ QF_NODISCARD qf_rc qf_hmm_fit_params_check(const qf_hmm_fit_params *p, qf_err *e
 size_t qf_hmm_min_rows(int n_states, int n_dims);
 
 /* Fits a model to the rows of s with every value finite (see the top of
- * this file for the others), by Baum-Welch in scaled space from
- * n_restarts k-means++ starts. Internally the columns are standardised
- * (a constant column is only centred), so the fit does not depend on the
- * features' units. Each state's covariance gets covariance_reg times the
- * column's variance added to its diagonal on every update, and the ridge
- * grows tenfold until the covariance factors, so no covariance becomes
- * singular (a constant column gets a variance of covariance_reg).
+ * this file for the others), by Baum-Welch in scaled space.
+ *
+ * Starts: n_restarts k-means++ clusterings (restart r draws from its own
+ * stream of the seed), each giving the means and covariances of a start
+ * with uniform start probabilities and persistent transitions. Each start
+ * runs until an iteration gains less than tol * (usable rows) in
+ * log-likelihood, or max_iter iterations; the highest final likelihood
+ * wins (the earlier restart on a tie). States come in no particular order:
+ * name them with qf_regime_map_build.
+ *
+ * Internally the columns are standardised (a constant column is only
+ * centred), so the fit does not depend on the features' units. Each
+ * state's covariance gets covariance_reg times the column's variance added
+ * to its diagonal on every update, and the ridge grows tenfold until the
+ * covariance factors, so no covariance becomes singular (a constant column
+ * gets a variance of covariance_reg).
  *
  * Allocates scratch of n (8 d + 16 K + 13) bytes plus about 60 KB and frees
  * it before returning (QF_ENOMEM). QF_EINVAL for bad parameters, d out of
  * range, a NULL column, values too large for a finite variance, or fewer
- * usable rows than qf_hmm_min_rows. On failure *out and *out_report are
- * unchanged. out_report may be NULL. */
+ * usable rows than qf_hmm_min_rows; QF_ESTATE if no start reaches a finite
+ * likelihood. On failure *out and *out_report are unchanged. out_report
+ * may be NULL. */
 QF_NODISCARD qf_rc qf_hmm_fit(const qf_hmm_series *s, const qf_hmm_fit_params *p, qf_hmm *out,
                               qf_hmm_fit_report *out_report, qf_err *err);
 
@@ -173,6 +183,14 @@ int qf_hmm_filter_step(qf_hmm_filter *f, const double *x, double *out_prob);
  * column is NULL. Allocates nothing. */
 QF_NODISCARD qf_rc qf_hmm_filter_batch(const qf_hmm *m, const qf_hmm_series *s, double *out_prob,
                                        int *out_state, qf_err *err);
+
+/* Continues f over the rows of s (the next chunk of a series), writing as
+ * qf_hmm_filter_batch; out_prob may be NULL too. A series fed in chunks
+ * gives the same bits as in one piece: after a refit, run the new model
+ * over the history, then step it bar by bar. QF_EINVAL as the batch (f
+ * unchanged then). */
+QF_NODISCARD qf_rc qf_hmm_filter_run(qf_hmm_filter *f, const qf_hmm_series *s, double *out_prob,
+                                     int *out_state, qf_err *err);
 
 /* ln p(observations) under m, the sum of the filter's step likelihoods, and
  * the number of finite rows (out_n_used may be NULL). QF_EINVAL as

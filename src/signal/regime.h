@@ -44,7 +44,8 @@ typedef struct qf_regime_map {
 QF_NODISCARD qf_rc qf_regime_parse(const char *name, qf_regime *out, qf_err *err);
 
 /* The volatility column among regime.features (core/config.h): the index of
- * "realized_vol", or QF_REGIME_VOL_SPREAD when it is not listed. */
+ * "realized_vol", or QF_REGIME_VOL_SPREAD when it is not listed. The HMM's
+ * columns are the features in that order. */
 struct qf_config_regime;
 int qf_regime_vol_dim(const struct qf_config_regime *rc);
 
@@ -64,8 +65,9 @@ qf_regime qf_regime_of_state(const qf_regime_map *map, int state);
 qf_regime qf_regime_of_probs(const qf_regime_map *map, const double *prob, double *out_confidence);
 
 /* qf_regime_of_probs over n rows of filtered probabilities
- * (probs[t*K + k], as qf_hmm_filter_batch writes them): out_regime[t] and,
- * when not NULL, out_confidence[t]. */
+ * (probs[t*K + k], as qf_hmm_filter_batch writes them): out_regime[t] (a
+ * qf_regime value, QF_REGIME_UNKNOWN in the warm-up) and, when not NULL,
+ * out_confidence[t]. Allocates nothing. */
 void qf_regime_series(const qf_regime_map *map, const double *probs, size_t n, int8_t *out_regime,
                       double *out_confidence);
 

@@ -2,8 +2,8 @@
  * test_hmm.c - the Gaussian HMM and the regime mapping: parameters
  * recovered from a simulated 3-state series; the filtered regime at t
  * unchanged when later real BTC bars are added (and the fit on bars <= t
- * the same from the prefix as from the full series); batch and streaming
- * filters equal bit for bit; the filter, the likelihood and Viterbi against
+ * the same from the prefix as from the full series); batch, streaming and
+ * chunked filters equal bit for bit; a refit from the previous model; the filter, the likelihood and Viterbi against
  * enumeration of every state path on tiny cases; the regime mapping; bad
  * input refused with a clear message and nothing changed; determinism for
  * a seed; covariances kept positive definite on degenerate data; JSON
@@ -316,6 +316,29 @@ Test(hmm, batch_filter_equals_streaming_bit_for_bit)
                       p[k], pb[t * 3 + k]);
         if (t >= 30)
             cr_assert(fabs(p[0] + p[1] + p[2] - 1.0) < 1e-12 && isfinite(p[0]), "bar %zu", t);
+    }
+    /* The same series fed in chunks of 1, 2, 3, 7 and 13 rows. */
+    const size_t chunks[] = {1, 2, 3, 7, 13};
+    double *pc = malloc(n * 3 * sizeof *pc);
+    for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+        qf_hmm_filter_init(&f, &m);
+        for (size_t t0 = 0; t0 < n; t0 += chunks[c]) {
+            size_t len = t0 + chunks[c] <= n ? chunks[c] : n - t0;
+            qf_hmm_series part = {.n = len, .n_dims = 2, .col = {obs + t0, obs + n + t0}};
+            cr_assert_eq(qf_hmm_filter_run(&f, &part, pc + t0 * 3, NULL, &err), QF_OK);
+        }
+        for (size_t i = 0; i < n * 3; i++)
+            if (!same(pc[i], pb[i])) {
+                cr_expect_fail("chunks of %zu: value %zu %.17g vs %.17g", chunks[c], i, pc[i],
+                               pb[i]);
+                break;
+            }
+    }
+    free(pc);
+    qf_hmm_filter_init(&f, &m);
+    for (size_t t = 0; t < n; t++) {
+        double x[2] = {obs[t], obs[n + t]};
+        qf_hmm_filter_step(&f, x, NULL);
     }
     cr_expect_eq(sb[29], -1);
     cr_expect(isnan(pb[29 * 3]));
