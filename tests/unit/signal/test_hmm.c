@@ -3,11 +3,11 @@
  * recovered from a simulated 3-state series; the filtered regime at t
  * unchanged when later real BTC bars are added (and the fit on bars <= t
  * the same from the prefix as from the full series); batch, streaming and
- * chunked filters equal bit for bit; a refit from the previous model; the filter, the likelihood and Viterbi against
- * enumeration of every state path on tiny cases; the regime mapping; bad
- * input refused with a clear message and nothing changed; determinism for
- * a seed; covariances kept positive definite on degenerate data; JSON
- * round trips and validation.
+ * chunked filters equal bit for bit; a refit from the previous model; the
+ * filter, the likelihood and Viterbi against enumeration of every state
+ * path on tiny cases; the regime mapping; bad input refused with a clear
+ * message and nothing changed; determinism for a seed; covariances kept
+ * positive definite on degenerate data; JSON round trips and validation.
  */
 #include <criterion/criterion.h>
 #include <math.h>
