@@ -27,11 +27,28 @@
 #define QF_STRATEGY_PARAMS_MAX 16
 #define QF_STRATEGY_NAME_MAX   32
 
-/* Numeric parameters by name ("fast" = 20). */
+struct qf_config;
+struct qf_sentiment_event;
+
+/* What a strategy that needs more than numbers gets from its caller: the
+ * configuration, the symbols and bar length, the news. The benchmark
+ * strategies ignore it; the QuantFlow strategy needs it. Borrowed: it must
+ * outlive the run. */
+typedef struct qf_strategy_env {
+    const struct qf_config *cfg;
+    const char *const *symbols; /* one BASE/QUOTE name per symbol */
+    size_t n_symbols;
+    int64_t bar_ms;                          /* bar length */
+    const struct qf_sentiment_event *events; /* sorted by time; NULL when none */
+    size_t n_events;
+} qf_strategy_env;
+
+/* Numeric parameters by name ("fast" = 20), and the environment. */
 typedef struct qf_strategy_params {
     char names[QF_STRATEGY_PARAMS_MAX][QF_STRATEGY_NAME_MAX];
     double values[QF_STRATEGY_PARAMS_MAX];
     size_t n;
+    const qf_strategy_env *env; /* NULL: none given */
 } qf_strategy_params;
 
 /* An explicit order. It works from the bar after the decision (plus the
