@@ -570,7 +570,7 @@ Test(regime, names_and_config)
     qf_err err = {0};
     for (int i = 0; i < QF_REGIME_COUNT; i++) {
         cr_assert_eq(qf_regime_parse(qf_regime_name((qf_regime)i), &r, &err), QF_OK);
-        cr_expect_eq(r, i);
+        cr_expect_eq((int)r, i);
     }
     cr_expect_str_eq(qf_regime_name(QF_REGIME_TRENDING), "trending");
     cr_expect_str_eq(qf_regime_name(QF_REGIME_MEAN_REVERTING), "mean_reverting");
