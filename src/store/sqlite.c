@@ -61,6 +61,9 @@
     "excluded.volatility, var_95 = excluded.var_95, cvar_95 = excluded.cvar_95, gross_exposure = " \
     "excluded.gross_exposure, net_exposure = excluded.net_exposure, leverage = excluded.leverage"
 
+/* sentiment_events as sqlite_sentiment.c reads it (column order matters). */
+#define SQ_SENT_COLS "id, published_at, source, title, url, symbol, label, score, confidence"
+
 #define SQ_UPSERT_HEAD "INSERT INTO candles(series_id, " SQ_CANDLE_COLS ") VALUES "
 #define SQ_V1          "(?,?,?,?,?,?,?,?,?,?,?)"
 #define SQ_V2          SQ_V1 "," SQ_V1
@@ -104,6 +107,18 @@ static const char *const stmt_sql[SQ_COUNT] = {
                             "symbol = ?2 AND time BETWEEN ?3 AND ?4",
     [SQ_BOOK_RANGE] = "SELECT id, " SQ_BOOK_COLS " FROM orderbook_snapshots WHERE exchange = ?1 "
                       "AND symbol = ?2 AND time BETWEEN ?3 AND ?4 ORDER BY time",
+    [SQ_SENT_INSERT] = "INSERT INTO sentiment_events(dedup_key, source, title, url, label, score, "
+                       "confidence, published_at, symbol, created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+                       "?6, ?7, ?8, ?9, ?10) ON CONFLICT(dedup_key) DO NOTHING",
+    [SQ_SENT_UPDATE] = "UPDATE sentiment_events SET source = ?2, title = ?3, url = ?4, label = ?5, "
+                       "score = ?6, confidence = ?7 WHERE dedup_key = ?1 AND (source IS NOT ?2 OR "
+                       "title IS NOT ?3 OR url IS NOT ?4 OR label IS NOT ?5 OR score IS NOT ?6 OR "
+                       "confidence IS NOT ?7)",
+    [SQ_SENT_RANGE_ALL] = "SELECT " SQ_SENT_COLS " FROM sentiment_events WHERE published_at "
+                          "BETWEEN ?1 AND ?2 ORDER BY published_at, id",
+    [SQ_SENT_RANGE_SYMBOL] = "SELECT " SQ_SENT_COLS " FROM sentiment_events WHERE published_at "
+                             "BETWEEN ?1 AND ?2 AND (symbol IS NULL OR symbol = ?3 OR symbol = ?4) "
+                             "ORDER BY published_at, id",
     [SQ_KILL_GET] =
         "SELECT engaged, reason, changed_by, changed_at FROM kill_switch WHERE account = ?1",
     [SQ_KILL_PUT] = "INSERT INTO kill_switch(account, engaged, reason, changed_by, changed_at) "
@@ -412,6 +427,8 @@ static const qf_store_backend sqlite_backend = {
     .insert_backtest_run = sq_insert_backtest_run,
     .insert_orderbook = sq_insert_orderbook,
     .query_orderbook = sq_query_orderbook,
+    .insert_sentiment = sq_insert_sentiment,
+    .query_sentiment = sq_query_sentiment,
     .get_kill_switch = sq_get_kill_switch,
     .set_kill_switch = sq_set_kill_switch,
     .insert_risk_event = sq_insert_risk_event,

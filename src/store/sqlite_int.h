@@ -43,6 +43,10 @@ typedef enum {
     SQ_BOOK_UPSERT,
     SQ_BOOK_COUNT_RANGE,
     SQ_BOOK_RANGE,
+    SQ_SENT_INSERT,
+    SQ_SENT_UPDATE,
+    SQ_SENT_RANGE_ALL,
+    SQ_SENT_RANGE_SYMBOL,
     SQ_KILL_GET,
     SQ_KILL_PUT,
     SQ_RISK_EVENT_INSERT,
@@ -128,6 +132,12 @@ qf_rc sq_insert_orderbook(qf_store *store, const char *exchange, const char *sym
                           qf_upsert_stats *out_stats, qf_err *err);
 qf_rc sq_query_orderbook(qf_store *store, const char *exchange, const char *symbol, int64_t from,
                          int64_t to, qf_books *out, qf_err *err);
+
+/* sqlite_sentiment.c: news sentiment events */
+qf_rc sq_insert_sentiment(qf_store *store, const qf_sentiment_event *rows, const char *const *keys,
+                          size_t n, qf_upsert_stats *out_stats, qf_err *err);
+qf_rc sq_query_sentiment(qf_store *store, const char *symbol, const char *asset, int64_t from,
+                         int64_t to, qf_sentiment_events *out, qf_err *err);
 
 /* sqlite_risk.c */
 qf_rc sq_get_kill_switch(qf_store *store, const char *account, qf_kill_switch_state *out,

@@ -451,6 +451,121 @@ qf_rc qf_store_query_orderbook(qf_store *store, const char *exchange, const char
     return store->backend->query_orderbook(store, exchange, symbol, from, to, out, err);
 }
 
+/* ---- sentiment events ----------------------------------------------------- */
+
+typedef struct keyed_row {
+    const char *key;
+    size_t i;
+} keyed_row;
+
+static int cmp_keyed_row(const void *a, const void *b)
+{
+    const keyed_row *x = a;
+    const keyed_row *y = b;
+    int c = strcmp(x->key, y->key);
+    return c != 0 ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The dedup keys of n checked rows: (*out_keys)[i] points into *out_pool;
+ * both are malloc'd and the caller frees them. */
+static qf_rc sentiment_keys(const qf_sentiment_event *rows, size_t n, char ***out_keys,
+                            char **out_pool, qf_err *err)
+{
+    char buf[QF_SENTIMENT_KEY_MAX];
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += qf_sentiment_event_key(&rows[i], buf, sizeof buf) + 1;
+    char *pool = malloc(total);
+    char **keys = malloc(n * sizeof *keys);
+    if (pool == NULL || keys == NULL) {
+        free(pool);
+        free(keys);
+        return qf_err_set(err, QF_ENOMEM, "store: out of memory keying %zu sentiment events", n);
+    }
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = qf_sentiment_event_key(&rows[i], buf, sizeof buf) + 1;
+        memcpy(pool + off, buf, len);
+        keys[i] = pool + off;
+        off += len;
+    }
+    *out_keys = keys;
+    *out_pool = pool;
+    return QF_OK;
+}
+
+/* QF_EINVAL naming two rows with the same key. */
+static qf_rc check_distinct_keys(char *const *keys, size_t n, qf_err *err)
+{
+    keyed_row *k = malloc(n * sizeof *k);
+    if (k == NULL)
+        return qf_err_set(err, QF_ENOMEM, "store: out of memory checking %zu sentiment events", n);
+    for (size_t i = 0; i < n; i++)
+        k[i] = (keyed_row){keys[i], i};
+    qsort(k, n, sizeof *k, cmp_keyed_row);
+    qf_rc rc = QF_OK;
+    for (size_t i = 1; i < n && rc == QF_OK; i++)
+        if (strcmp(k[i].key, k[i - 1].key) == 0)
+            rc = qf_err_set(err, QF_EINVAL,
+                            "store: sentiment events %zu and %zu are the same event (time, source, "
+                            "symbol and normalised title)",
+                            k[i - 1].i, k[i].i);
+    free(k);
+    return rc;
+}
+
+qf_rc qf_store_insert_sentiment_events(qf_store *store, const qf_sentiment_event *rows, size_t n,
+                                       qf_upsert_stats *out_stats, qf_err *err)
+{
+    qf_upsert_stats stats = {0, 0, 0};
+    if (out_stats != NULL)
+        *out_stats = stats;
+    qf_rc rc = check_store(store, err);
+    if (rc != QF_OK || n == 0)
+        return rc;
+    if (rows == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: insert of %zu sentiment events without rows", n);
+    for (size_t i = 0; i < n; i++)
+        if (qf_sentiment_event_check(&rows[i], err) != QF_OK)
+            return qf_err_prefix(err, "store: sentiment event %zu", i);
+    char **keys = NULL;
+    char *pool = NULL;
+    rc = sentiment_keys(rows, n, &keys, &pool, err);
+    if (rc == QF_OK)
+        rc = check_distinct_keys(keys, n, err);
+    if (rc == QF_OK)
+        rc = store->backend->insert_sentiment(store, rows, (const char *const *)keys, n, &stats,
+                                              err);
+    free(keys);
+    free(pool);
+    if (rc == QF_OK && out_stats != NULL)
+        *out_stats = stats;
+    return rc;
+}
+
+qf_rc qf_store_query_sentiment_events(qf_store *store, const char *symbol, int64_t from, int64_t to,
+                                      qf_sentiment_events *out, qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc != QF_OK)
+        return rc;
+    if (out == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: query_sentiment_events: no output array");
+    char asset[QF_SYMBOL_MAX];
+    if (symbol != NULL) {
+        if (strlen(symbol) >= QF_SYMBOL_MAX || qf_symbol_validate(symbol, err) != QF_OK)
+            return qf_err_set(err, QF_EINVAL,
+                              "store: sentiment events: symbol must be BASE/QUOTE (e.g. BTC/USDT)");
+        size_t base = (size_t)(strchr(symbol, '/') - symbol);
+        memcpy(asset, symbol, base);
+        asset[base] = '\0';
+    }
+    if (from > to)
+        return QF_OK;
+    return store->backend->query_sentiment(store, symbol, symbol != NULL ? asset : NULL, from, to,
+                                           out, err);
+}
+
 /* Risk: account names, actors, kinds and texts as store.h describes them. */
 
 static int account_ok(const char *s)

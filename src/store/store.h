@@ -26,6 +26,7 @@
 #include "core/err.h"
 #include "core/types.h"
 #include "core/book.h"
+#include "signal/sentiment_event.h"
 
 typedef struct qf_store qf_store;
 
@@ -153,6 +154,31 @@ QF_NODISCARD qf_rc qf_store_insert_orderbook(qf_store *store, const char *exchan
 QF_NODISCARD qf_rc qf_store_query_orderbook(qf_store *store, const char *exchange,
                                             const char *symbol, int64_t from, int64_t to,
                                             qf_books *out, qf_err *err);
+
+/* Upserts n news sentiment events (signal/sentiment_event.h) in ONE
+ * transaction (all or nothing), keyed by their dedup key
+ * (qf_sentiment_event_key: time, source, symbol, normalised title): writing
+ * the same events twice leaves the same rows, counted as unchanged; a stored
+ * key whose title, source spelling, url, label, score or confidence differ
+ * is rewritten and counted as updated. Each row must pass
+ * qf_sentiment_event_check and have a key distinct from the other rows';
+ * otherwise QF_EINVAL naming the row (its index in `rows`) and nothing is
+ * written. A read-only handle fails with QF_ESTORE. n == 0 writes nothing;
+ * out_stats may be NULL. */
+QF_NODISCARD qf_rc qf_store_insert_sentiment_events(qf_store *store, const qf_sentiment_event *rows,
+                                                    size_t n, qf_upsert_stats *out_stats,
+                                                    qf_err *err);
+
+/* Appends to `out` the sentiment events with from <= published_at <= to,
+ * ascending by time (ties in insertion order; INT64_MIN/INT64_MAX for an
+ * open range). symbol NULL gives every event; a BASE/QUOTE symbol gives what
+ * scoring that market sees: events tagged with the symbol, with its base
+ * asset ("BTC" for BTC/USDT), or market-wide (no symbol). None is not an
+ * error. A stored row qf_sentiment_event_check refuses (rows other programs
+ * wrote) fails with QF_EPARSE naming its id; out is then as it was. */
+QF_NODISCARD qf_rc qf_store_query_sentiment_events(qf_store *store, const char *symbol,
+                                                   int64_t from, int64_t to,
+                                                   qf_sentiment_events *out, qf_err *err);
 
 /* Risk: the persisted kill switch (kill_switch), the audit trail
  * (risk_events) and the risk metrics history (risk_metrics), per account

@@ -52,6 +52,14 @@ typedef struct qf_store_backend {
     qf_rc (*query_orderbook)(qf_store *store, const char *exchange, const char *symbol,
                              int64_t from, int64_t to, qf_books *out, qf_err *err);
 
+    /* Sentiment events: keys[i] is rows[i]'s dedup key (distinct, checked
+     * rows); a query gets symbol and its base asset, or two NULLs for all. */
+    qf_rc (*insert_sentiment)(qf_store *store, const qf_sentiment_event *rows,
+                              const char *const *keys, size_t n, qf_upsert_stats *out_stats,
+                              qf_err *err);
+    qf_rc (*query_sentiment)(qf_store *store, const char *symbol, const char *asset, int64_t from,
+                             int64_t to, qf_sentiment_events *out, qf_err *err);
+
     /* Risk (kill switch, audit trail, metrics); out_changed and out_id are
      * never NULL here. */
     qf_rc (*get_kill_switch)(qf_store *store, const char *account, qf_kill_switch_state *out,
