@@ -29,6 +29,7 @@ static const command commands[] = {
     {"backtest", qf_cmd_backtest, "run a strategy over stored candles and print its metrics"},
     {"montecarlo", qf_cmd_montecarlo, "block-bootstrap a backtest's returns (robustness)"},
     {"risk", qf_cmd_risk, "kill switch and risk audit trail (risk status|kill|reset)"},
+    {"sentiment", qf_cmd_sentiment, "import news sentiment events; score a market as of a time"},
     {"migrate", qf_cmd_migrate, "apply pending database migrations"},
     {"config", qf_cmd_config, "show, check or change the configuration (config show|check|set)"},
 };
