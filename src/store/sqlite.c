@@ -72,6 +72,11 @@
 #define SQ_V16         SQ_V8 "," SQ_V8
 #define SQ_V32         SQ_V16 "," SQ_V16
 
+/* model_artifacts as sqlite_models.c reads it (column order matters). */
+#define SQ_MODEL_COLS                                                                              \
+    "id, name, version, kind, exchange, symbol, timeframe, created_at, train_from, train_to, "     \
+    "feature_names, params, metrics, path, sha256, status"
+
 static const char *const stmt_sql[SQ_COUNT] = {
     [SQ_BEGIN] = "BEGIN IMMEDIATE",
     [SQ_COMMIT] = "COMMIT",
@@ -133,6 +138,14 @@ static const char *const stmt_sql[SQ_COUNT] = {
     [SQ_RISK_METRIC_UPSERT] = SQ_RISK_METRIC_UPSERT_SQL,
     [SQ_RISK_METRIC_RANGE] = "SELECT " SQ_RISK_METRIC_COLS " FROM risk_metrics WHERE account = "
                              "?1 AND time BETWEEN ?2 AND ?3 ORDER BY time",
+    [SQ_MODEL_INSERT] = "INSERT INTO model_artifacts(name, version, kind, exchange, symbol, "
+                        "timeframe, created_at, train_from, train_to, feature_names, params, "
+                        "metrics, path, sha256, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                        "?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    [SQ_MODEL_LIST] = "SELECT " SQ_MODEL_COLS " FROM model_artifacts WHERE ?1 IS NULL OR symbol = "
+                      "?1 ORDER BY created_at, id",
+    [SQ_MODEL_GET] = "SELECT " SQ_MODEL_COLS " FROM model_artifacts WHERE name = ?1 ORDER BY "
+                     "version DESC LIMIT 1",
 };
 
 _Static_assert(SQ_UPSERT_BLOCK == 32, "SQ_V32 binds 32 rows");
@@ -435,6 +448,9 @@ static const qf_store_backend sqlite_backend = {
     .list_risk_events = sq_list_risk_events,
     .upsert_risk_metrics = sq_upsert_risk_metrics,
     .query_risk_metrics = sq_query_risk_metrics,
+    .insert_model = sq_insert_model,
+    .list_models = sq_list_models,
+    .get_model = sq_get_model,
 };
 
 static qf_rc open_connection(sqlite_store *s, int readonly, qf_err *err)

@@ -53,6 +53,9 @@ typedef enum {
     SQ_RISK_EVENT_LAST,
     SQ_RISK_METRIC_UPSERT,
     SQ_RISK_METRIC_RANGE,
+    SQ_MODEL_INSERT,
+    SQ_MODEL_LIST,
+    SQ_MODEL_GET,
     SQ_COUNT
 } sq_stmt_id;
 
@@ -151,5 +154,11 @@ qf_rc sq_upsert_risk_metrics(qf_store *store, const char *account, const qf_risk
                              size_t n, qf_err *err);
 qf_rc sq_query_risk_metrics(qf_store *store, const char *account, int64_t from, int64_t to,
                             qf_risk_metric **out_rows, size_t *out_n, qf_err *err);
+
+/* sqlite_models.c */
+qf_rc sq_insert_model(qf_store *store, const qf_model_record *r, int64_t *out_id, qf_err *err);
+qf_rc sq_list_models(qf_store *store, const char *symbol, qf_model_record **out_records,
+                     size_t *out_n, qf_err *err);
+qf_rc sq_get_model(qf_store *store, const char *model_id, qf_model_record *out, qf_err *err);
 
 #endif

@@ -818,6 +818,186 @@ qf_rc qf_store_query_risk_metrics(qf_store *store, const char *account, int64_t 
     return store->backend->query_risk_metrics(store, account, from, to, out_rows, out_n, err);
 }
 
+/* ---- model artifacts ---------------------------------------------------- */
+
+void qf_model_record_init(qf_model_record *r)
+{
+    memset(r, 0, sizeof *r);
+}
+
+void qf_model_record_cleanup(qf_model_record *r)
+{
+    if (r == NULL)
+        return;
+    free(r->feature_names);
+    free(r->params);
+    free(r->metrics);
+    free(r->path);
+    qf_model_record_init(r);
+}
+
+void qf_model_records_free(qf_model_record *v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        qf_model_record_cleanup(&v[i]);
+    free(v);
+}
+
+/* 1..max-1 characters (NUL-terminated within max), each one of a-z 0-9,
+ * A-Z when `upper`, or a character of `allowed`. */
+static int name_ok(const char *s, size_t max, const char *allowed, int upper)
+{
+    size_t n = strnlen(s, max);
+    if (n == 0 || n == max)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr(allowed, c) != NULL;
+        if (upper)
+            ok = ok || (c >= 'A' && c <= 'Z');
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static qf_rc check_model_json(const char *what, const char *text, qf_err *err)
+{
+    if (text == NULL)
+        return QF_OK;
+    if (strlen(text) >= QF_STORE_MODEL_TEXT_MAX)
+        return qf_err_set(err, QF_EINVAL, "store: model: %s is larger than %d bytes", what,
+                          QF_STORE_MODEL_TEXT_MAX - 1);
+    json_error_t jerr;
+    json_t *doc = json_loads(text, JSON_DECODE_ANY, &jerr);
+    if (doc == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: model: %s is not JSON: %d:%d: %s", what,
+                          jerr.line, jerr.column, jerr.text);
+    json_decref(doc);
+    return QF_OK;
+}
+
+static int hex64_ok(const char *s)
+{
+    if (s[0] == '\0')
+        return 1;
+    for (int i = 0; i < 64; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return s[64] == '\0';
+}
+
+static int model_status_ok(const char *s)
+{
+    return s[0] == '\0' || strcmp(s, "candidate") == 0 || strcmp(s, "active") == 0 ||
+           strcmp(s, "retired") == 0;
+}
+
+static qf_rc check_model_names(const qf_model_record *r, qf_err *err)
+{
+    if (!name_ok(r->model_id, sizeof r->model_id, "._-", 1) || r->model_id[0] == '.')
+        return qf_err_set(err, QF_EINVAL,
+                          "store: model id must be 1..%d characters of A-Z a-z 0-9 . _ - "
+                          "(not starting with .)",
+                          QF_STORE_MODEL_ID_MAX - 1);
+    if (r->version < 1)
+        return qf_err_set(err, QF_EINVAL, "store: model %s: version must be >= 1, got %d",
+                          r->model_id, r->version);
+    if (!name_ok(r->kind, sizeof r->kind, "_", 0))
+        return qf_err_set(err, QF_EINVAL, "store: model %s: kind must be 1..%d of a-z 0-9 _",
+                          r->model_id, QF_STORE_MODEL_KIND_MAX - 1);
+    if (memchr(r->exchange, '\0', sizeof r->exchange) == NULL ||
+        memchr(r->symbol, '\0', sizeof r->symbol) == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: model %s: exchange or symbol too long",
+                          r->model_id);
+    qf_rc rc = check_market(r->exchange, r->symbol, err);
+    qf_timeframe tf;
+    if (rc == QF_OK && memchr(r->timeframe, '\0', sizeof r->timeframe) == NULL)
+        rc = qf_err_set(err, QF_EINVAL, "store: model %s: timeframe too long", r->model_id);
+    if (rc == QF_OK && qf_timeframe_parse(r->timeframe, &tf, err) != QF_OK)
+        rc = qf_err_prefix(err, "store: model %s", r->model_id);
+    return rc;
+}
+
+static int time_ok(int64_t t)
+{
+    return t >= QF_STORE_TIME_MIN && t <= QF_STORE_TIME_MAX;
+}
+
+static qf_rc check_model_record(const qf_model_record *r, qf_err *err)
+{
+    qf_rc rc = check_model_names(r, err);
+    if (rc != QF_OK)
+        return rc;
+    if (!time_ok(r->created_at) || !time_ok(r->train_from) || !time_ok(r->train_to) ||
+        r->train_from > r->train_to)
+        return qf_err_set(err, QF_EINVAL,
+                          "store: model %s: created_at, train_from and train_to must be in "
+                          "1970..9999 (ms since the epoch) with train_from <= train_to",
+                          r->model_id);
+    rc = check_model_json("feature_names", r->feature_names, err);
+    if (rc == QF_OK)
+        rc = check_model_json("params", r->params, err);
+    if (rc == QF_OK)
+        rc = check_model_json("metrics", r->metrics, err);
+    if (rc == QF_OK && r->path != NULL &&
+        (r->path[0] == '\0' || strlen(r->path) >= QF_STORE_MODEL_TEXT_MAX))
+        rc = qf_err_set(err, QF_EINVAL, "store: model %s: empty or too long path", r->model_id);
+    if (rc == QF_OK && (memchr(r->sha256, '\0', sizeof r->sha256) == NULL || !hex64_ok(r->sha256)))
+        rc = qf_err_set(err, QF_EINVAL, "store: model %s: sha256 must be 64 lowercase hex digits",
+                        r->model_id);
+    if (rc == QF_OK &&
+        (memchr(r->status, '\0', sizeof r->status) == NULL || !model_status_ok(r->status)))
+        rc = qf_err_set(err, QF_EINVAL,
+                        "store: model %s: status must be candidate, active or retired",
+                        r->model_id);
+    return rc;
+}
+
+qf_rc qf_store_insert_model(qf_store *store, const qf_model_record *r, int64_t *out_id,
+                            qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK && r == NULL)
+        rc = qf_err_set(err, QF_EINVAL, "store: no model record");
+    if (rc == QF_OK)
+        rc = check_model_record(r, err);
+    if (rc != QF_OK)
+        return rc;
+    int64_t id = 0;
+    rc = store->backend->insert_model(store, r, &id, err);
+    if (rc == QF_OK && out_id != NULL)
+        *out_id = id;
+    return rc;
+}
+
+qf_rc qf_store_list_models(qf_store *store, const char *symbol, qf_model_record **out_records,
+                           size_t *out_n, qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc != QF_OK)
+        return rc;
+    if (out_records == NULL || out_n == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: list_models: no output");
+    *out_records = NULL;
+    *out_n = 0;
+    if (symbol != NULL && (strlen(symbol) >= QF_SYMBOL_MAX || qf_symbol_validate(symbol, err)))
+        return qf_err_set(err, QF_EINVAL, "store: list_models: bad symbol '%.40s'", symbol);
+    return store->backend->list_models(store, symbol, out_records, out_n, err);
+}
+
+qf_rc qf_store_get_model(qf_store *store, const char *model_id, qf_model_record *out, qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc != QF_OK)
+        return rc;
+    if (out == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: get_model: no output");
+    if (model_id == NULL || model_id[0] == '\0' || strlen(model_id) >= QF_STORE_MODEL_ID_MAX)
+        return qf_err_set(err, QF_EINVAL, "store: get_model: model id missing or too long");
+    return store->backend->get_model(store, model_id, out, err);
+}
+
 qf_rc qf_store_book_levels_format(const qf_book_level *levels, size_t n, char **out_text,
                                   qf_err *err)
 {

@@ -277,6 +277,64 @@ QF_NODISCARD qf_rc qf_store_query_risk_metrics(qf_store *store, const char *acco
                                                int64_t to, qf_risk_metric **out_rows, size_t *out_n,
                                                qf_err *err);
 
+/* Trained models (model_artifacts): one row per model the registry saved
+ * (model/registry.h writes the files; this is their index). Rows are keyed
+ * by (model_id, version): recording a model id and version twice is
+ * QF_EEXIST. The JSON texts are stored as given, after a parse check. */
+
+#define QF_STORE_MODEL_ID_MAX   96 /* model id: 1..95 of A-Z a-z 0-9 . _ -, not starting with . */
+#define QF_STORE_MODEL_KIND_MAX 32 /* kind: 1..31 of a-z 0-9 _ ("gbdt") */
+#define QF_STORE_MODEL_TEXT_MAX (16 * 1024 * 1024) /* each JSON text and the path, bytes */
+
+typedef struct qf_model_record {
+    int64_t id;                           /* row id: set by the store, ignored on insert */
+    char model_id[QF_STORE_MODEL_ID_MAX]; /* the registry's model id (column name) */
+    int version;                          /* >= 1 */
+    char kind[QF_STORE_MODEL_KIND_MAX];   /* "gbdt" */
+    char exchange[QF_EXCHANGE_MAX];       /* the series trained on */
+    char symbol[QF_SYMBOL_MAX];
+    char timeframe[8];
+    int64_t created_at; /* UTC ms */
+    int64_t train_from; /* open_time of the first bar trained on, UTC ms */
+    int64_t train_to;   /* open_time of the last, >= train_from */
+    char *feature_names; /* JSON array of names, malloc'd; NULL: none */
+    char *params;        /* JSON: feature set, parameters, rows; malloc'd or NULL */
+    char *metrics;       /* JSON: cross-validated scores; malloc'd or NULL */
+    char *path;          /* the model's directory; malloc'd or NULL */
+    char sha256[65];     /* hex SHA-256 of metadata.json, "" when unknown (NULL) */
+    char status[16];     /* candidate | active | retired; "" on insert = candidate */
+} qf_model_record;
+
+/* An empty record (texts NULL); cannot fail. */
+void qf_model_record_init(qf_model_record *r);
+/* Frees the record's texts and empties it; NULL does nothing. */
+void qf_model_record_cleanup(qf_model_record *r);
+/* Cleans up n records and frees the array (as qf_store_list_models returns it). */
+void qf_model_records_free(qf_model_record *v, size_t n);
+
+/* Records a model. Every field but the texts, sha256 and status is required
+ * and checked (ids, names and times as above, exchange and symbol as for
+ * order books, a known timeframe, train_from <= train_to); the JSON texts
+ * must parse. Bad input is QF_EINVAL, an id and version already recorded
+ * QF_EEXIST, a read-only handle QF_ESTORE; nothing is written then.
+ * *out_id (may be NULL) gets the row id. */
+QF_NODISCARD qf_rc qf_store_insert_model(qf_store *store, const qf_model_record *r,
+                                         int64_t *out_id, qf_err *err);
+
+/* Every recorded model, or those of one symbol (symbol NULL: all), ordered
+ * by (created_at, id). On success *out_records is a malloc'd array the
+ * caller frees with qf_model_records_free (NULL when none). */
+QF_NODISCARD qf_rc qf_store_list_models(qf_store *store, const char *symbol,
+                                        qf_model_record **out_records, size_t *out_n,
+                                        qf_err *err);
+
+/* The newest version of one model id into *out, which must be initialised
+ * (qf_model_record_init) or hold an earlier result: its texts are freed and
+ * replaced; clean it up afterwards. QF_ENOTFOUND naming the id when there
+ * is none; *out is unchanged on failure. */
+QF_NODISCARD qf_rc qf_store_get_model(qf_store *store, const char *model_id,
+                                      qf_model_record *out, qf_err *err);
+
 /* The backend's name ("sqlite"); "none" for NULL. */
 const char *qf_store_backend_name(const qf_store *store);
 

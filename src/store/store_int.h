@@ -75,6 +75,12 @@ typedef struct qf_store_backend {
                                  size_t n, qf_err *err);
     qf_rc (*query_risk_metrics)(qf_store *store, const char *account, int64_t from, int64_t to,
                                 qf_risk_metric **out_rows, size_t *out_n, qf_err *err);
+
+    /* model_artifacts (sqlite_models.c) */
+    qf_rc (*insert_model)(qf_store *store, const qf_model_record *r, int64_t *out_id, qf_err *err);
+    qf_rc (*list_models)(qf_store *store, const char *symbol, qf_model_record **out_records,
+                         size_t *out_n, qf_err *err);
+    qf_rc (*get_model)(qf_store *store, const char *model_id, qf_model_record *out, qf_err *err);
 } qf_store_backend;
 
 /* The part of every handle store.c sees. */
