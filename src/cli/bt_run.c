@@ -13,16 +13,20 @@
 #include "backtest/vector.h"
 #include "cli/progress.h"
 #include "core/time.h"
+#include "store/store.h"
 
 static int bt_usage(FILE *out, int code)
 {
     fprintf(out,
-            "usage: quantflow backtest|montecarlo --strategy NAME --symbol S[,S...] [options]\n\n"
+            "usage: quantflow backtest|montecarlo|ablation --strategy NAME --symbol S[,S...]\n"
+            "       [options]\n\n"
             "Runs a strategy over the stored candles and prints its metrics.\n\n"
             "options:\n"
-            "  --strategy NAME      buy_and_hold, ma_crossover, mean_reversion; backtest\n"
-            "                       takes several (a,b,c): one run each and a comparison\n"
-            "                       table, the report of each as FILE-NAME.html\n"
+            "  --strategy NAME      buy_and_hold, ma_crossover, mean_reversion, quantflow;\n"
+            "                       backtest takes several (a,b,c): one run each and a\n"
+            "                       comparison table, the report of each as FILE-NAME.html;\n"
+            "                       ablation runs quantflow (the default) with each part\n"
+            "                       switched off in turn\n"
             "  --symbol S[,S...]    BASE/QUOTE symbols (several share one portfolio)\n"
             "  --param NAME=VALUE   strategy parameter (repeatable), e.g. fast=20\n"
             "  --from, --to TIME    ISO 8601 bounds on the bars' open time (default: all)\n"
@@ -62,8 +66,9 @@ static qf_rc parse_symbols(bt_opts *o, const char *list, qf_err *err)
     return QF_OK;
 }
 
-static int parse_opts(qf_cli *cli, int argc, char **argv, int montecarlo, bt_opts *o, qf_err *err)
+static int parse_opts(qf_cli *cli, int argc, char **argv, int mode, bt_opts *o, qf_err *err)
 {
+    int montecarlo = mode == BT_MONTECARLO;
     static const struct option opts[] = {{"strategy", required_argument, NULL, 's'},
                                          {"symbol", required_argument, NULL, 'y'},
                                          {"param", required_argument, NULL, 'p'},
@@ -166,20 +171,46 @@ static int parse_opts(qf_cli *cli, int argc, char **argv, int montecarlo, bt_opt
     }
     if (rc != QF_OK)
         return -3;
+    if (mode == BT_ABLATION && o->strategy_list == NULL)
+        o->strategy_list = "quantflow";
     if (optind < argc || o->strategy_list == NULL || o->n_symbols == 0)
         return bt_usage(stderr, -2);
     return 0;
 }
 
-/* Loads each symbol's bars in [from, to] from the store. */
-static qf_rc load_bars(qf_cli *cli, const bt_opts *o, qf_bars *bars, qf_err *err)
+/* Loads each symbol's bars in [from, to] from the store, and the news
+ * scoring can see over them (from staleness_hours before the first bar to
+ * the last close) into the job's strategy environment. */
+static qf_rc load_bars(bt_job *j, qf_err *err)
 {
+    qf_cli *cli = j->cli;
+    const bt_opts *o = &j->o;
     qf_store *store = NULL;
-    qf_rc rc = qf_cli_open_store(cli, &store, err);
-    for (size_t s = 0; rc == QF_OK && s < o->n_symbols; s++)
+    qf_timeframe tf = {"", 0, 0};
+    qf_rc rc = qf_timeframe_parse(o->timeframe, &tf, err);
+    if (rc == QF_OK)
+        rc = qf_cli_open_store(cli, &store, err);
+    for (size_t s = 0; rc == QF_OK && s < o->n_symbols; s++) {
         rc = qf_cli_load_bars(store, o->exchange, o->symbols[s], o->timeframe, o->from, o->to, 2,
-                              &bars[s], err);
+                              &j->bars[s], err);
+        const qf_bars *b = &j->bars[s];
+        if (rc == QF_OK && b->n > 0) {
+            int64_t from = b->open_time[0] - (int64_t)(cli->cfg.sentiment.staleness_hours * 3.6e6);
+            rc = qf_store_query_sentiment_events(store, o->symbols[s], from,
+                                                 b->open_time[b->n - 1] + tf.ms, &j->news[s], err);
+        }
+        j->symbol_names[s] = o->symbols[s];
+        j->news_v[s] = j->news[s].v;
+        j->news_n[s] = j->news[s].n;
+    }
     qf_store_close(store);
+    j->env = (qf_strategy_env){.cfg = &cli->cfg,
+                               .symbols = j->symbol_names,
+                               .n_symbols = o->n_symbols,
+                               .bar_ms = tf.ms,
+                               .events = j->news_v,
+                               .n_events = j->news_n};
+    j->o.params.env = &j->env;
     return rc;
 }
 
@@ -277,9 +308,10 @@ json_t *bt_params_json(const bt_job *j)
     json_object_set_new(p, "capital", json_real(c->initial_equity));
     json_t *sp = json_object();
     for (size_t k = 0; k < def->n_params; k++)
-        json_object_set_new(sp, def->param_names[k],
-                            json_real(qf_strategy_params_get(&o->params, def->param_names[k],
-                                                             def->param_defaults[k])));
+        json_object_set_new(
+            sp, def->param_names[k],
+            json_real(qf_strategy_params_get(j->params ? j->params : &o->params,
+                                             def->param_names[k], def->param_defaults[k])));
     json_object_set_new(p, "strategy_params", sp);
     json_object_set_new(p, "fill_at",
                         json_string(c->fill_at == QF_FILL_CLOSE ? "close" : "next_open"));
@@ -327,6 +359,52 @@ qf_rc bt_run_strategy(bt_job *j, const qf_strategy_def *def, const qf_strategy_p
     return rc;
 }
 
+json_t *bt_metrics_json(const qf_metrics *m)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < QF_METRICS_COUNT; i++) {
+        const char *k = qf_metric_names[i];
+        double v = qf_metrics_get(m, i);
+        if (strcmp(k, "trades") == 0 || strcmp(k, "max_drawdown_duration_bars") == 0)
+            json_object_set_new(o, k, json_integer((json_int_t)v));
+        else
+            json_object_set_new(o, k, bt_num(v));
+    }
+    return o;
+}
+
+const char *bt_cell(char *buf, double v, const char *fmt)
+{
+    if (!isfinite(v))
+        return "-";
+    snprintf(buf, 32, fmt, v == 0 ? 0.0 : v); /* no "-0.000" */
+    return buf;
+}
+
+qf_rc bt_metrics(const bt_job *j, qf_metrics *out, qf_err *err)
+{
+    const qf_backtest_result *r = &j->r;
+    double *pnl = malloc((r->n_trades ? r->n_trades : 1) * sizeof *pnl);
+    if (pnl == NULL)
+        return qf_err_set(err, QF_ENOMEM, "backtest: out of memory");
+    double gross = r->equity[r->n - 1] - r->equity[0] + r->fees + r->spread_cost + r->impact_cost;
+    for (size_t i = 0; i < r->n_trades; i++)
+        pnl[i] = r->trades[i].pnl;
+    qf_metrics_input in = {r->equity,
+                           r->n,
+                           j->bars_per_year,
+                           pnl,
+                           r->n_trades,
+                           r->traded_notional,
+                           r->bars_in_market,
+                           j->o.trials,
+                           gross,
+                           r->impact_cost};
+    qf_rc rc = qf_metrics_compute(&in, out, err);
+    free(pnl);
+    return rc;
+}
+
 qf_rc bt_bootstrap(const bt_job *j, const qf_backtest_result *r, qf_mc_summary *out,
                    double *out_sims, size_t *out_block, qf_err *err)
 {
@@ -360,10 +438,15 @@ static qf_rc split_strategies(bt_job *j, int montecarlo, qf_err *err)
         if (j->n_strategies == BT_MAX_STRATEGIES)
             return qf_err_set(err, QF_EINVAL, "--strategy: at most %d strategies",
                               BT_MAX_STRATEGIES);
-        if (qf_strategy_find(t) == NULL)
-            return qf_err_set(err, QF_EINVAL,
-                              "unknown strategy '%s' (buy_and_hold, ma_crossover, mean_reversion)",
-                              t);
+        if (qf_strategy_find(t) == NULL) {
+            char names[256] = "";
+            size_t n = 0;
+            const qf_strategy_def *const *all = qf_strategy_list(&n);
+            for (size_t k = 0; k < n; k++)
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", k ? ", " : "",
+                         all[k]->name);
+            return qf_err_set(err, QF_EINVAL, "unknown strategy '%s' (%s)", t, names);
+        }
         j->strategies[j->n_strategies++] = t;
     }
     if (j->n_strategies == 0)
@@ -377,18 +460,54 @@ static qf_rc split_strategies(bt_job *j, int montecarlo, qf_err *err)
     return QF_OK;
 }
 
-int bt_main(qf_cli *cli, int argc, char **argv, int montecarlo,
-            qf_rc (*finish)(bt_job *j, qf_err *err), qf_rc (*done)(bt_job *j, qf_err *err))
+/* The ablation runs: everything, then each part switched off in turn. */
+static const struct {
+    const char *name, *param;
+} ablations[] = {{"full", NULL},
+                 {"no_ml", "ml=0"},
+                 {"no_technical", "technical=0"},
+                 {"no_sentiment", "sentiment=0"},
+                 {"fixed_weights", "regime_gating=0"},
+                 {"no_vol_target", "vol_target=0"},
+                 {"no_risk_checks", "risk=0"}};
+
+static qf_rc setup_ablation(bt_job *j, qf_err *err)
+{
+    size_t n = sizeof ablations / sizeof ablations[0];
+    if (j->n_strategies != 1 || strcmp(j->strategies[0], "quantflow") != 0)
+        return qf_err_set(err, QF_EINVAL, "ablation runs the quantflow strategy only");
+    for (size_t k = 0; k < n; k++) {
+        j->variants[k] = j->o.params;
+        j->variants[k].env = &j->env; /* filled when the bars are loaded */
+        if (ablations[k].param != NULL) {
+            qf_rc rc = qf_strategy_params_parse(&j->variants[k], ablations[k].param, err);
+            if (rc != QF_OK)
+                return rc;
+        }
+        j->variant_names[k] = ablations[k].name;
+        j->strategies[k] = j->strategies[0];
+    }
+    j->n_variants = j->n_strategies = n;
+    if (j->o.trials < (int)n)
+        j->o.trials = (int)n; /* the deflated Sharpe counts every variant tried */
+    return QF_OK;
+}
+
+int bt_main(qf_cli *cli, int argc, char **argv, int mode, qf_rc (*finish)(bt_job *j, qf_err *err),
+            qf_rc (*done)(bt_job *j, qf_err *err))
 {
     static bt_job job;
     bt_job *j = &job;
     memset(j, 0, sizeof *j);
     j->cli = cli;
-    for (size_t s = 0; s < BT_MAX_SYMBOLS; s++)
+    for (size_t s = 0; s < BT_MAX_SYMBOLS; s++) {
         qf_bars_init(&j->bars[s]);
+        qf_sentiment_events_init(&j->news[s]);
+    }
     qf_err err;
     qf_err_clear(&err);
-    int p = parse_opts(cli, argc, argv, montecarlo, &j->o, &err);
+    int montecarlo = mode == BT_MONTECARLO;
+    int p = parse_opts(cli, argc, argv, mode, &j->o, &err);
     if (p == -1)
         return QF_EXIT_OK;
     if (p == -2)
@@ -397,6 +516,8 @@ int bt_main(qf_cli *cli, int argc, char **argv, int montecarlo,
     bt_opts *o = &j->o;
     if (rc == QF_OK)
         rc = split_strategies(j, montecarlo, &err);
+    if (rc == QF_OK && mode == BT_ABLATION)
+        rc = setup_ablation(j, &err);
     if (rc == QF_OK && o->vectorized && o->n_symbols != 1)
         rc = qf_err_set(&err, QF_EINVAL, "the vectorized engine runs one symbol at a time");
     if (rc == QF_OK && o->from > o->to)
@@ -404,20 +525,23 @@ int bt_main(qf_cli *cli, int argc, char **argv, int montecarlo,
     if (rc == QF_OK)
         rc = qf_cli_bars_per_year(cli, o->timeframe, &j->bars_per_year, &err);
     if (rc == QF_OK)
-        rc = load_bars(cli, o, j->bars, &err);
+        rc = load_bars(j, &err);
     j->ec = engine_config(cli, o->capital);
     for (j->current = 0; rc == QF_OK && j->current < j->n_strategies; j->current++) {
         o->strategy = j->strategies[j->current];
         j->def = qf_strategy_find(o->strategy);
-        rc = bt_run_strategy(j, j->def, &o->params, &j->r, &err);
+        j->params = j->n_variants ? &j->variants[j->current] : &o->params;
+        rc = bt_run_strategy(j, j->def, j->params, &j->r, &err);
         if (rc == QF_OK)
             rc = finish(j, &err);
         qf_backtest_result_free(&j->r);
     }
     if (rc == QF_OK && done != NULL)
         rc = done(j, &err);
-    for (size_t s = 0; s < BT_MAX_SYMBOLS; s++)
+    for (size_t s = 0; s < BT_MAX_SYMBOLS; s++) {
         qf_bars_cleanup(&j->bars[s]);
+        qf_sentiment_events_cleanup(&j->news[s]);
+    }
     if (rc != QF_OK) {
         qf_cli_error(&err);
         return QF_EXIT_FAIL;

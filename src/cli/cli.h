@@ -54,7 +54,10 @@ int qf_cmd_import(qf_cli *cli, int argc, char **argv);
 int qf_cmd_data(qf_cli *cli, int argc, char **argv);
 int qf_cmd_backtest(qf_cli *cli, int argc, char **argv);
 int qf_cmd_features(qf_cli *cli, int argc, char **argv);
+int qf_cmd_train(qf_cli *cli, int argc, char **argv);
+int qf_cmd_model(qf_cli *cli, int argc, char **argv);
 int qf_cmd_montecarlo(qf_cli *cli, int argc, char **argv);
+int qf_cmd_ablation(qf_cli *cli, int argc, char **argv);
 int qf_cmd_sentiment(qf_cli *cli, int argc, char **argv);
 int qf_cmd_risk(qf_cli *cli, int argc, char **argv);
 

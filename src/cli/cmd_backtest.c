@@ -16,20 +16,6 @@
 #include "core/time.h"
 #include "report/report.h"
 
-static json_t *metrics_json(const qf_metrics *m)
-{
-    json_t *o = json_object();
-    for (size_t i = 0; i < QF_METRICS_COUNT; i++) {
-        const char *k = qf_metric_names[i];
-        double v = qf_metrics_get(m, i);
-        if (strcmp(k, "trades") == 0 || strcmp(k, "max_drawdown_duration_bars") == 0)
-            json_object_set_new(o, k, json_integer((json_int_t)v));
-        else
-            json_object_set_new(o, k, bt_num(v));
-    }
-    return o;
-}
-
 static json_t *result_json(const bt_opts *opt, json_t *params, json_t *metrics,
                            const qf_backtest_result *r)
 {
@@ -62,20 +48,11 @@ static json_t *result_json(const bt_opts *opt, json_t *params, json_t *metrics,
     return doc;
 }
 
-/* v in fmt, or "-" when undefined (no closed trades, no deviation). */
-static const char *cell(char *buf, double v, const char *fmt)
-{
-    if (!isfinite(v))
-        return "-";
-    snprintf(buf, 32, fmt, v == 0 ? 0.0 : v); /* no "-0.000" */
-    return buf;
-}
-
 /* One line of the metrics table. */
 static void row(const char *label, double v, const char *fmt)
 {
     char buf[32];
-    printf("  %-28s %16s\n", label, cell(buf, v, fmt));
+    printf("  %-28s %16s\n", label, bt_cell(buf, v, fmt));
 }
 
 static void print_metrics(const bt_opts *o, const qf_metrics *m, const qf_backtest_result *r)
@@ -241,24 +218,12 @@ static qf_rc finish(bt_job *j, qf_err *err)
     qf_cli *cli = j->cli;
     const bt_opts *o = &j->o;
     const qf_backtest_result *r = &j->r;
-    double bpy = j->bars_per_year;
-    qf_rc rc = QF_OK;
-    double *pnl = malloc((r->n_trades ? r->n_trades : 1) * sizeof *pnl);
-    if (pnl == NULL)
-        return qf_err_set(err, QF_ENOMEM, "backtest: out of memory");
-    double gross = r->equity[r->n - 1] - r->equity[0] + r->fees + r->spread_cost + r->impact_cost;
-    for (size_t i = 0; i < r->n_trades; i++)
-        pnl[i] = r->trades[i].pnl;
-    qf_metrics_input in = {
-        r->equity,         r->n,      bpy,   pnl,           r->n_trades, r->traded_notional,
-        r->bars_in_market, o->trials, gross, r->impact_cost};
     qf_metrics m;
-    rc = qf_metrics_compute(&in, &m, err);
-    free(pnl);
+    qf_rc rc = bt_metrics(j, &m, err);
     if (rc != QF_OK)
         return rc;
     json_t *params = bt_params_json(j);
-    json_t *metrics = metrics_json(&m);
+    json_t *metrics = bt_metrics_json(&m);
     if (o->json_path != NULL) {
         json_t *doc = result_json(o, params, metrics, r);
         rc = bt_write_json(o->json_path, doc, err);
@@ -309,7 +274,7 @@ static qf_rc compare(bt_job *j, qf_err *err)
         for (size_t k = 0; k < j->n_strategies; k++) {
             json_t *row = json_object();
             json_object_set_new(row, "strategy", json_string(j->strategies[k]));
-            json_object_set_new(row, "metrics", metrics_json(&j->compared[k]));
+            json_object_set_new(row, "metrics", bt_metrics_json(&j->compared[k]));
             json_array_append_new(doc, row);
         }
         json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
@@ -328,16 +293,17 @@ static qf_rc compare(bt_job *j, qf_err *err)
         const qf_metrics *m = &j->compared[k];
         char c[11][32];
         printf("  %-16s %11s %8s %7s %8s %8s %7s %7lld %6s %8s %14.2f\n", j->strategies[k],
-               cell(c[0], 100 * m->total_return, "%.1f%%"), cell(c[1], 100 * m->cagr, "%.2f%%"),
-               cell(c[2], m->sharpe, "%.3f"), cell(c[3], m->sortino, "%.3f"),
-               cell(c[4], 100 * m->max_drawdown, "%.2f%%"), cell(c[5], m->calmar, "%.3f"),
-               (long long)m->trades, cell(c[6], 100 * m->hit_rate, "%.1f%%"),
-               cell(c[7], 100 * m->exposure, "%.1f%%"), m->final_equity);
+               bt_cell(c[0], 100 * m->total_return, "%.1f%%"),
+               bt_cell(c[1], 100 * m->cagr, "%.2f%%"), bt_cell(c[2], m->sharpe, "%.3f"),
+               bt_cell(c[3], m->sortino, "%.3f"), bt_cell(c[4], 100 * m->max_drawdown, "%.2f%%"),
+               bt_cell(c[5], m->calmar, "%.3f"), (long long)m->trades,
+               bt_cell(c[6], 100 * m->hit_rate, "%.1f%%"),
+               bt_cell(c[7], 100 * m->exposure, "%.1f%%"), m->final_equity);
     }
     return QF_OK;
 }
 
 int qf_cmd_backtest(qf_cli *cli, int argc, char **argv)
 {
-    return bt_main(cli, argc, argv, 0, finish, compare);
+    return bt_main(cli, argc, argv, BT_BACKTEST, finish, compare);
 }

@@ -129,5 +129,5 @@ static qf_rc finish(bt_job *j, qf_err *err)
 
 int qf_cmd_montecarlo(qf_cli *cli, int argc, char **argv)
 {
-    return bt_main(cli, argc, argv, 1, finish, NULL);
+    return bt_main(cli, argc, argv, BT_MONTECARLO, finish, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strategy/quantflow.h"
 #include "strategy/strategy.h"
 
 extern const qf_strategy_def qf_strategy_buy_and_hold;
@@ -13,7 +14,8 @@ extern const qf_strategy_def qf_strategy_ma_crossover;
 extern const qf_strategy_def qf_strategy_mean_reversion;
 
 static const qf_strategy_def *const registry[] = {
-    &qf_strategy_buy_and_hold, &qf_strategy_ma_crossover, &qf_strategy_mean_reversion};
+    &qf_strategy_buy_and_hold, &qf_strategy_ma_crossover, &qf_strategy_mean_reversion,
+    &qf_strategy_quantflow};
 
 const qf_strategy_def *const *qf_strategy_list(size_t *out_n)
 {

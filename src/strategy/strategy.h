@@ -38,9 +38,11 @@ typedef struct qf_strategy_env {
     const struct qf_config *cfg;
     const char *const *symbols; /* one BASE/QUOTE name per symbol */
     size_t n_symbols;
-    int64_t bar_ms;                          /* bar length */
-    const struct qf_sentiment_event *events; /* sorted by time; NULL when none */
-    size_t n_events;
+    int64_t bar_ms; /* bar length */
+    /* per symbol: the news its scoring sees, sorted by time (events NULL:
+     * none for any symbol) */
+    const struct qf_sentiment_event *const *events;
+    const size_t *n_events;
 } qf_strategy_env;
 
 /* Numeric parameters by name ("fast" = 20), and the environment. */

@@ -79,8 +79,9 @@ Test(benchmarks, buy_and_hold_and_registry)
 {
     size_t n = 0;
     const qf_strategy_def *const *all = qf_strategy_list(&n);
-    cr_assert_eq(n, 3);
+    cr_assert_eq(n, 4, "three benchmarks and quantflow");
     cr_expect_str_eq(all[0]->name, "buy_and_hold");
+    cr_expect_str_eq(all[3]->name, "quantflow");
     cr_expect_null(qf_strategy_find("nope"));
     double close[] = {1, 2};
     int64_t ot[2] = {0};

@@ -1,0 +1,34 @@
+/*
+ * quantflow.h - QuantFlow's own strategy ("quantflow" in the registry of
+ * strategy.h; see quantflow.c for what it does at each bar) and what it
+ * counts while it runs.
+ */
+#ifndef QF_STRATEGY_QUANTFLOW_H
+#define QF_STRATEGY_QUANTFLOW_H
+
+#include <stddef.h>
+
+#include "core/types.h"
+#include "risk/checks.h"
+#include "strategy/strategy.h"
+
+typedef struct qf_quantflow_state qf_quantflow_state;
+
+/* What happened during a run, for the output and the tests. */
+typedef struct qf_quantflow_stats {
+    size_t trainings;      /* models trained (walk-forward steps) */
+    size_t train_failures; /* trainings refused by the data (kept the previous model) */
+    size_t hmm_fits;       /* HMM refits */
+    size_t hmm_fit_failures;
+    size_t predictions;    /* bars with a model prediction */
+    size_t regime_bars[3]; /* decisions taken in each regime (unknown counts as choppy) */
+    size_t kill_switch_trips;
+    size_t risk_rejections[QF_RISK_REASON_COUNT]; /* pre-trade rejections by reason */
+} qf_quantflow_stats;
+
+extern const qf_strategy_def qf_strategy_quantflow;
+
+/* The counters of a state made by qf_strategy_quantflow.init. */
+const qf_quantflow_stats *qf_quantflow_stats_of(const void *state);
+
+#endif
