@@ -579,7 +579,7 @@ qf_rc qf_backtest_run(const qf_engine_config *c, const qf_strategy_def *def,
                 has[s] = e.cursor[s]++;
         }
         rc = step(&e, k, t, has, def, state, err);
-        if (c->progress != NULL && (k % 8192 == 8191 || k + 1 == r.n))
+        if (c->progress != NULL && (k % 256 == 255 || k + 1 == r.n))
             c->progress(c->progress_user, k + 1, r.n);
     }
     free(has);

@@ -348,8 +348,10 @@ qf_rc bt_run_strategy(bt_job *j, const qf_strategy_def *def, const qf_strategy_p
     qf_progress bar;
     char label[64];
     snprintf(label, sizeof label, "%s", def->name);
-    /* a bar only where a run takes long enough to watch */
-    qf_progress_init(&bar, j->cli->tty && !j->cli->json && j->bars[0].n > 200000, label);
+    /* a bar only where a run takes long enough to watch: long series, or a
+     * strategy that trains models as it goes */
+    int slow = j->bars[0].n > 200000 || strcmp(def->name, "quantflow") == 0;
+    qf_progress_init(&bar, j->cli->tty && !j->cli->json && slow, label);
     qf_engine_config c = j->ec;
     c.progress = on_progress;
     c.progress_user = &bar;

@@ -208,17 +208,25 @@ Test(cli, make_run_script_imports_once)
 {
     char cmd[1200], *out = NULL;
     snprintf(cmd, sizeof cmd,
-             "QUANTFLOW_DB='%s' QF_REPORT_DIR='%s/reports' bash '%s/scripts/run.sh' '%s'", db, dir,
+             "QUANTFLOW_DB='%s' QF_REPORT_DIR='%s/reports' QF_RUN_SET='%s' bash "
+             "'%s/scripts/run.sh' '%s'",
+             db, dir,
+             "--set model.n_estimators=4 --set model.n_threads=1 --set regime.n_restarts=1 "
+             "--set model.walk_forward.test_bars=1000",
              QF_SOURCE_DIR, QF);
     cr_assert_eq(qf_test_run(cmd, &out, NULL), 0);
     cr_assert(strstr(out, "ETH/USDT 4h: 18370 rows read, 18370 imported") != NULL, "%s", out);
     cr_assert(strstr(out, "SOL/USDT     4h") != NULL, "%s", out);
-    /* the benchmark strategies compared on BTC, a report each */
-    cr_assert(strstr(out, "3 strategies on BTC/USDT 4h, event engine, 18370 bars") != NULL, "%s",
+    /* quantflow and the benchmark strategies compared on BTC, a report
+     * each, then the ablation */
+    cr_assert(strstr(out, "4 strategies on BTC/USDT 4h, event engine, 18370 bars") != NULL, "%s",
               out);
     cr_assert(strstr(out, "ma_crossover") != NULL && strstr(out, "mean_reversion") != NULL);
-    const char *names[] = {"buy_and_hold", "ma_crossover", "mean_reversion"};
-    for (int i = 0; i < 3; i++) {
+    cr_assert(strstr(out, "5000 events read") != NULL, "the news imported: %s", out);
+    cr_assert(strstr(out, "ablation of quantflow on BTC/USDT 4h") != NULL, "%s", out);
+    cr_assert(strstr(out, "no_risk_checks") != NULL, "%s", out);
+    const char *names[] = {"buy_and_hold", "ma_crossover", "mean_reversion", "quantflow"};
+    for (int i = 0; i < 4; i++) {
         char path[900];
         snprintf(path, sizeof path, "%s/reports/BTCUSDT-4h-%s.html", dir, names[i]);
         size_t len = 0;
@@ -229,7 +237,15 @@ Test(cli, make_run_script_imports_once)
     free(out);
     cr_assert_eq(qf_test_run(cmd, &out, NULL), 0);
     cr_assert(strstr(out, "already stored, skipped") != NULL, "%s", out);
+    cr_assert(strstr(out, "0 new, 0 updated, 5000 unchanged") != NULL, "news imported once: %s",
+              out);
     free(out);
+    char path[900];
+    snprintf(path, sizeof path, "%s/reports/BTCUSDT-4h-ablation.json", dir);
+    json_t *abl = json_load_file(path, 0, NULL);
+    cr_assert_not_null(abl, "%s", path);
+    cr_expect_eq(json_array_size(json_object_get(abl, "runs")), 7);
+    json_decref(abl);
 }
 
 Test(cli, config_show_check_and_set)
