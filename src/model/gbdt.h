@@ -39,6 +39,7 @@
 
 #include <jansson.h>
 
+#include "core/bars.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "model/walkforward.h"
@@ -213,6 +214,33 @@ QF_NODISCARD qf_rc qf_gbdt_cross_validate(const qf_gbdt_data *d, const qf_gbdt_p
                                           const qf_wf_params *wf, size_t first,
                                           qf_gbdt_cv_progress progress, void *ud,
                                           qf_gbdt_cv *out_cv, qf_err *err);
+
+/* ---- training rows from bars -------------------------------------------- */
+
+/* The rows QuantFlow trains and validates on, built from a series' bars
+ * with the configuration: the technical feature set v1 (features.technical)
+ * rolling-z-scored (features.normalization), the triple-barrier label and
+ * the forward log return over model.labeling.max_holding_bars. */
+typedef struct qf_gbdt_dataset {
+    size_t n;          /* rows = bars */
+    size_t n_features; /* QF_TECH_FEATURES */
+    double *x;         /* row-major n x n_features, owned */
+    int8_t *label;     /* n, owned */
+    double *target;    /* n, owned */
+    size_t first;      /* first row whose features are all finite (n when none) */
+    qf_gbdt_data data; /* a view of the above, for qf_gbdt_train / cross_validate */
+} qf_gbdt_dataset;
+
+void qf_gbdt_dataset_init(qf_gbdt_dataset *ds);
+/* Frees what ds owns and empties it; NULL does nothing. */
+void qf_gbdt_dataset_cleanup(qf_gbdt_dataset *ds);
+
+/* Builds the rows of bars b into *out (initialised; replaced on success,
+ * unchanged on failure). QF_EINVAL for bad feature, normalisation or label
+ * parameters. Row t uses bars <= t only for its features; its label and
+ * target look max_holding_bars ahead (the last ones are unlabeled). */
+QF_NODISCARD qf_rc qf_gbdt_dataset_build(const qf_bars *b, const qf_config *cfg,
+                                         qf_gbdt_dataset *out, qf_err *err);
 
 /* ---- JSON (metadata.json, --json output) ------------------------------- */
 

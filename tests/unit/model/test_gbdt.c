@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "features/featureset.h"
+#include "features/normalize.h"
 #include "model/gbdt.h"
 #include "model/labels.h"
 #include "testutil.h"
@@ -592,4 +593,52 @@ Test(gbdt, cross_validation_is_purged_and_out_of_sample)
     cr_expect_eq(qf_gbdt_cross_validate(&d, &p, &wf, 29, NULL, NULL, &cv, &err), QF_EINVAL);
     cr_expect(strstr(err.msg, "1000 + 12 + 100") != NULL, "%s", err.msg);
     btc_free(&s);
+}
+
+/* ---- rows from bars ----------------------------------------------------- */
+
+Test(gbdt, dataset_is_the_normalised_features_labels_and_returns)
+{
+    qf_bars all = qf_test_bars("BTCUSDT");
+    qf_bars b = all;
+    b.n = 800;
+    qf_config cfg;
+    qf_config_init(&cfg);
+    qf_gbdt_dataset ds;
+    qf_gbdt_dataset_init(&ds);
+    qf_err err;
+    cr_assert_eq(qf_gbdt_dataset_build(&b, &cfg, &ds, &err), QF_OK, "%s", err.msg);
+    cr_expect_eq(ds.n, 800);
+    cr_expect_eq(ds.n_features, NF);
+    /* Every feature from bar 29, then 100 bars of z-score history ending a bar back. */
+    cr_expect_eq(ds.first, 129);
+    cr_expect_eq(ds.data.x, ds.x);
+    cr_expect_eq(ds.data.n_rows, 800);
+    double *cols = malloc(800 * NF * sizeof *cols);
+    double *z = malloc(800 * NF * sizeof *z);
+    int8_t *label = malloc(800);
+    qf_feature_params fp = qf_feature_params_default();
+    qf_label_params lp = qf_label_params_default();
+    cr_assert_eq(qf_features_compute(&b, &fp, cols, &err), QF_OK);
+    for (size_t f = 0; f < NF; f++)
+        cr_assert_eq(qf_zscore_rolling(cols + f * 800, 800, 100, 1, z + f * 800, &err), QF_OK);
+    cr_assert_eq(qf_label_triple_barrier(b.close, 800, &lp, label, &err), QF_OK);
+    for (size_t i = 0; i < 800; i++) {
+        for (size_t f = 0; f < NF; f++) {
+            double want = z[f * 800 + i], got = ds.x[i * NF + f];
+            cr_assert((isnan(want) && isnan(got)) || want == got, "row %zu feature %zu", i, f);
+        }
+        cr_assert_eq(ds.label[i], label[i]);
+        double r = i + 12 < 800 ? log(b.close[i + 12] / b.close[i]) : NAN;
+        cr_assert((isnan(r) && isnan(ds.target[i])) || fabs(r - ds.target[i]) < 1e-15, "%zu", i);
+    }
+    /* Bad parameters leave the dataset as it was. */
+    cfg.features.normalization.window = 1;
+    cr_expect_eq(qf_gbdt_dataset_build(&b, &cfg, &ds, &err), QF_EINVAL);
+    cr_expect_eq(ds.n, 800);
+    free(cols);
+    free(z);
+    free(label);
+    qf_gbdt_dataset_cleanup(&ds);
+    qf_bars_cleanup(&all);
 }

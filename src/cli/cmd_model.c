@@ -1,0 +1,333 @@
+/*
+ * cmd_model.c - `quantflow model list|show`: the trained models recorded
+ * in the store (model_artifacts) and the metadata of one, read from its
+ * registry directory (model/registry.h).
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "model/registry.h"
+
+static int model_usage(FILE *out, int code)
+{
+    fprintf(out, "usage: quantflow model list [--symbol S]\n"
+                 "       quantflow model show ID [--models-dir DIR]\n\n"
+                 "list  the models `quantflow train` saved (from the store), oldest first:\n"
+                 "      id, series, creation time, bars trained on, rows, cross-validated\n"
+                 "      accuracy and status\n"
+                 "show  one model's metadata: feature set, data range, rows, parameters and\n"
+                 "      cross-validated scores (from its metadata.json; the store's record\n"
+                 "      when the directory is gone). ID as `model list` prints it.\n\n"
+                 "With the global --json both print JSON.\n");
+    return code;
+}
+
+/* A number from a JSON text at a path of object keys; NaN when absent. */
+static double json_path_number(const char *text, const char *k1, const char *k2, const char *k3)
+{
+    json_t *doc = text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+    json_t *v = json_object_get(json_object_get(doc, k1), k2);
+    if (k3 != NULL)
+        v = json_object_get(v, k3);
+    double x = json_is_number(v) ? json_number_value(v) : NAN;
+    json_decref(doc);
+    return x;
+}
+
+static json_t *record_json(const qf_model_record *r)
+{
+    char c[QF_ISO_MAX], f[QF_ISO_MAX], t[QF_ISO_MAX];
+    double rows = json_path_number(r->params, "rows", "used", NULL);
+    double acc = json_path_number(r->metrics, "overall", "accuracy", NULL);
+    return json_pack("{ss si ss ss ss ss ss ss ss so so so ss}", "model_id", r->model_id, "version",
+                     r->version, "kind", r->kind, "exchange", r->exchange, "symbol", r->symbol,
+                     "timeframe", r->timeframe, "created_at",
+                     qf_time_format_iso(r->created_at, c, sizeof c), "train_from",
+                     qf_time_format_iso(r->train_from, f, sizeof f), "train_to",
+                     qf_time_format_iso(r->train_to, t, sizeof t), "rows",
+                     isfinite(rows) ? json_integer((json_int_t)rows) : json_null(), "cv_accuracy",
+                     isfinite(acc) ? json_real(acc) : json_null(), "path",
+                     r->path != NULL ? json_string(r->path) : json_null(), "status", r->status);
+}
+
+static int print_list_json(const qf_model_record *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < n; i++)
+        if (json_array_append_new(a, record_json(&v[i])) != 0) {
+            json_decref(a);
+            a = NULL;
+        }
+    int bad = a == NULL || json_dumpf(a, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0;
+    json_decref(a);
+    if (bad)
+        return QF_EXIT_FAIL;
+    fputc('\n', stdout);
+    return QF_EXIT_OK;
+}
+
+static void print_list_text(const qf_model_record *v, size_t n)
+{
+    if (n == 0) {
+        printf("no models yet (quantflow train --symbol S trains one)\n");
+        return;
+    }
+    printf("%-40s %-10s %-4s %-20s %-10s %-10s %7s %7s  %s\n", "MODEL", "SYMBOL", "TF", "CREATED",
+           "FROM", "TO", "ROWS", "CV ACC", "STATUS");
+    for (size_t i = 0; i < n; i++) {
+        const qf_model_record *r = &v[i];
+        char c[QF_ISO_MAX], f[QF_ISO_MAX], t[QF_ISO_MAX];
+        qf_time_format_iso(r->created_at - r->created_at % 1000, c, sizeof c); /* to the second */
+        qf_time_format_iso(r->train_from, f, sizeof f);
+        qf_time_format_iso(r->train_to, t, sizeof t);
+        f[10] = t[10] = '\0'; /* dates */
+        double rows = json_path_number(r->params, "rows", "used", NULL);
+        double acc = json_path_number(r->metrics, "overall", "accuracy", NULL);
+        char acc_text[16];
+        snprintf(acc_text, sizeof acc_text, isfinite(acc) ? "%.4f" : "-", acc);
+        printf("%-40s %-10s %-4s %-20s %-10s %-10s %7.0f %7s  %s\n", r->model_id, r->symbol,
+               r->timeframe, c, f, t, isfinite(rows) ? rows : 0.0, acc_text, r->status);
+    }
+}
+
+static int cmd_list(qf_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"symbol", required_argument, NULL, 's'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *symbol = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 's')
+            symbol = optarg;
+        else if (c == 'h')
+            return model_usage(stdout, QF_EXIT_OK);
+        else
+            return model_usage(stderr, QF_EXIT_USAGE);
+    }
+    if (optind < argc)
+        return model_usage(stderr, QF_EXIT_USAGE);
+    qf_err err;
+    qf_err_clear(&err);
+    qf_store *store = NULL;
+    qf_model_record *v = NULL;
+    size_t n = 0;
+    qf_rc rc = qf_cli_open_store(cli, &store, &err);
+    if (rc == QF_OK)
+        rc = qf_store_list_models(store, symbol, &v, &n, &err);
+    qf_store_close(store);
+    int code = QF_EXIT_OK;
+    if (rc == QF_OK && cli->json)
+        code = print_list_json(v, n);
+    else if (rc == QF_OK)
+        print_list_text(v, n);
+    qf_model_records_free(v, n);
+    if (rc != QF_OK) {
+        qf_cli_error(&err);
+        return QF_EXIT_FAIL;
+    }
+    return code;
+}
+
+/* ---- show --------------------------------------------------------------- */
+
+static void print_config(const json_t *config)
+{
+    json_t *m = json_object_get(config, "model");
+    if (!json_is_object(m))
+        return;
+    printf("trees:      %lld rounds, learning rate %g, max depth %lld, %lld leaves, "
+           "min_child_weight %g, subsample %g, seed %lld\n",
+           (long long)json_integer_value(json_object_get(m, "n_estimators")),
+           json_number_value(json_object_get(m, "learning_rate")),
+           (long long)json_integer_value(json_object_get(m, "max_depth")),
+           (long long)json_integer_value(json_object_get(m, "num_leaves")),
+           json_number_value(json_object_get(m, "min_child_weight")),
+           json_number_value(json_object_get(m, "subsample")),
+           (long long)json_integer_value(json_object_get(m, "seed")));
+    json_t *l = json_object_get(m, "labeling");
+    printf("labels:     triple barrier +%g / -%g, %lld bars, neutral %g\n",
+           json_number_value(json_object_get(l, "profit_taking_pct")),
+           json_number_value(json_object_get(l, "stop_loss_pct")),
+           (long long)json_integer_value(json_object_get(l, "max_holding_bars")),
+           json_number_value(json_object_get(l, "neutral_pct")));
+}
+
+static void print_metrics(const json_t *metrics)
+{
+    json_t *o = json_object_get(metrics, "overall");
+    if (!json_is_object(o)) {
+        printf("scores:     none (trained without cross-validation)\n");
+        return;
+    }
+    printf("scores:     cross-validated over %lld folds (purge %lld bars), %lld test rows\n",
+           (long long)json_integer_value(json_object_get(metrics, "folds")),
+           (long long)json_integer_value(json_object_get(metrics, "purge_bars")),
+           (long long)json_integer_value(json_object_get(o, "n")));
+    printf("            accuracy %.4f (majority class %.4f), log loss %.4f\n",
+           json_number_value(json_object_get(o, "accuracy")),
+           json_number_value(json_object_get(o, "baseline_accuracy")),
+           json_number_value(json_object_get(o, "log_loss")));
+    json_t *q = json_object_get(o, "quantiles");
+    for (size_t k = 0; k < json_array_size(q); k++) {
+        json_t *e = json_array_get(q, k);
+        printf("            q%-6g pinball %.6f  coverage %.4f\n",
+               json_number_value(json_object_get(e, "alpha")),
+               json_number_value(json_object_get(e, "pinball")),
+               json_number_value(json_object_get(e, "coverage")));
+    }
+}
+
+static void print_meta_text(const qf_model_meta *m, const char *dir)
+{
+    char c[QF_ISO_MAX], f[QF_ISO_MAX], t[QF_ISO_MAX];
+    printf("model:      %s\n", m->model_id);
+    printf("created:    %s (XGBoost %s)\n", qf_time_format_iso(m->created_at, c, sizeof c),
+           m->xgboost_version);
+    printf("data:       %s %s %s, %s .. %s\n", m->series.exchange, m->series.symbol,
+           m->series.timeframe, qf_time_format_iso(m->first_open_time, f, sizeof f),
+           qf_time_format_iso(m->last_open_time, t, sizeof t));
+    printf("features:   %s v%d (%s, window %d, shift %d):", m->feature_set, m->feature_set_version,
+           m->normalization, m->norm_window, m->norm_shift);
+    for (size_t i = 0; i < m->n_features; i++)
+        printf(" %s", m->feature_names[i]);
+    printf("\nrows:       %zu of %zu bars (%zu with a NaN feature, %zu unlabeled); down %zu, "
+           "neutral %zu, up %zu\n",
+           m->rows.used, m->rows.total, m->rows.nan_skipped, m->rows.unlabeled,
+           m->rows.class_counts[0], m->rows.class_counts[1], m->rows.class_counts[2]);
+    printf("quantiles: ");
+    for (size_t k = 0; k < m->n_quantiles; k++)
+        printf(" %g", m->quantiles[k]);
+    printf("\n");
+    print_config(m->config);
+    print_metrics(m->metrics);
+    printf("directory:  %s\n", dir);
+}
+
+static int print_meta_json(const qf_model_meta *m, const char *dir)
+{
+    json_t *j = qf_model_meta_to_json(m);
+    int bad = j == NULL || json_object_set_new(j, "path", json_string(dir)) != 0 ||
+              json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0;
+    json_decref(j);
+    if (bad)
+        return QF_EXIT_FAIL;
+    fputc('\n', stdout);
+    return QF_EXIT_OK;
+}
+
+/* The registry root of a recorded model: its path without "/<id>". */
+static void root_of(const qf_model_record *r, char *out, size_t size, const char *fallback)
+{
+    size_t n = r->path != NULL ? strlen(r->path) : 0, k = strlen(r->model_id);
+    if (n > k + 1 && strcmp(r->path + n - k, r->model_id) == 0 && r->path[n - k - 1] == '/')
+        snprintf(out, size, "%.*s", (int)(n - k - 1), r->path);
+    else
+        snprintf(out, size, "%s", fallback);
+}
+
+/* The store's record alone, when the model's directory is gone. */
+static int show_record(qf_cli *cli, const qf_model_record *r, const qf_err *why)
+{
+    qf_log_warn("model show: %s", why->msg);
+    if (cli->json) {
+        json_t *j = record_json(r);
+        int bad = j == NULL || json_dumpf(j, stdout, JSON_INDENT(2)) != 0;
+        json_decref(j);
+        fputc('\n', stdout);
+        return bad ? QF_EXIT_FAIL : QF_EXIT_OK;
+    }
+    char c[QF_ISO_MAX];
+    printf("model:      %s (store record only; its files are not readable)\n", r->model_id);
+    printf("created:    %s\ndata:       %s %s %s\nparams:     %s\nmetrics:    %s\n",
+           qf_time_format_iso(r->created_at, c, sizeof c), r->exchange, r->symbol, r->timeframe,
+           r->params != NULL ? r->params : "-", r->metrics != NULL ? r->metrics : "-");
+    return QF_EXIT_OK;
+}
+
+static int show(qf_cli *cli, const char *id, const char *models_dir)
+{
+    qf_err err;
+    qf_err_clear(&err);
+    qf_store *store = NULL;
+    qf_model_record r;
+    qf_model_record_init(&r);
+    qf_rc rc = qf_registry_check_id(id, &err);
+    if (rc == QF_OK)
+        rc = qf_cli_open_store(cli, &store, &err);
+    int recorded = 0;
+    if (rc == QF_OK) {
+        qf_rc got = qf_store_get_model(store, id, &r, &err);
+        recorded = got == QF_OK;
+        rc = got == QF_ENOTFOUND ? QF_OK : got;
+    }
+    qf_store_close(store);
+    char root[4096];
+    root_of(&r, root, sizeof root, models_dir);
+    qf_model_meta m;
+    qf_model_meta_init(&m);
+    int code = QF_EXIT_OK;
+    if (rc == QF_OK) {
+        rc = qf_registry_read_meta(root, id, &m, &err);
+        if (rc == QF_ENOTFOUND && !recorded)
+            qf_err_set(&err, QF_ENOTFOUND, "no model %s in the store nor in %s", id, root);
+        if (rc != QF_OK && recorded) {
+            code = show_record(cli, &r, &err);
+            rc = QF_OK;
+        } else if (rc == QF_OK) {
+            char dir[4200];
+            snprintf(dir, sizeof dir, "%s/%s", root, id);
+            if (cli->json)
+                code = print_meta_json(&m, dir);
+            else
+                print_meta_text(&m, dir);
+        }
+    }
+    qf_model_meta_cleanup(&m);
+    qf_model_record_cleanup(&r);
+    if (rc != QF_OK) {
+        qf_cli_error(&err);
+        return QF_EXIT_FAIL;
+    }
+    return code;
+}
+
+static int cmd_show(qf_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"models-dir", required_argument, NULL, 'd'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *models_dir = cli->cfg.model.registry_dir;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'd')
+            models_dir = optarg;
+        else if (c == 'h')
+            return model_usage(stdout, QF_EXIT_OK);
+        else
+            return model_usage(stderr, QF_EXIT_USAGE);
+    }
+    if (optind + 1 != argc)
+        return model_usage(stderr, QF_EXIT_USAGE);
+    return show(cli, argv[optind], models_dir);
+}
+
+int qf_cmd_model(qf_cli *cli, int argc, char **argv)
+{
+    if (argc < 2)
+        return model_usage(stderr, QF_EXIT_USAGE);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return model_usage(stdout, QF_EXIT_OK);
+    if (strcmp(argv[1], "list") == 0)
+        return cmd_list(cli, argc - 1, argv + 1);
+    if (strcmp(argv[1], "show") == 0)
+        return cmd_show(cli, argc - 1, argv + 1);
+    fprintf(stderr, "quantflow model: unknown subcommand '%s'\n", argv[1]);
+    return model_usage(stderr, QF_EXIT_USAGE);
+}
