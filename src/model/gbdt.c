@@ -45,7 +45,8 @@ struct qf_gbdt {
     size_t n_features;
     size_t n_quantiles;
     double alphas[QF_GBDT_QUANTILES_MAX];
-    int n_threads;
+    int n_threads;                    /* for training and batches (0: one per core) */
+    int set_threads;                  /* the nthread the parts are set to now */
     BoosterHandle parts[N_PARTS_MAX]; /* 0: classifier, 1 + k: quantile k; NULL until loaded */
     double scale[N_PARTS_MAX];        /* quantile parts: target scale (a power of two) */
     DMatrixHandle proxy;              /* reused by every inplace prediction */
@@ -544,6 +545,7 @@ qf_rc qf_gbdt_new(size_t n_features, const double *alphas, size_t n_quantiles, i
     m->n_quantiles = n_quantiles;
     memcpy(m->alphas, p.quantiles, n_quantiles * sizeof *alphas);
     m->n_threads = n_threads;
+    m->set_threads = n_threads;
     m->row = row;
     render_iface(m->row_iface, sizeof m->row_iface, m->row, 1, n_features);
     rc = XGB(QF_EINVAL, "XGProxyDMatrixCreate", XGProxyDMatrixCreate(&m->proxy));
@@ -744,10 +746,31 @@ static void fill_nan(double *v, size_t n)
         v[i] = NAN;
 }
 
+/* Sets every loaded part to n threads unless already so. One row runs best
+ * on one thread (an OpenMP team for a single row costs ~10 % of the call);
+ * batches use the model's thread count. Switching reconfigures each part
+ * once, so a run of calls of one kind pays nothing. */
+static qf_rc use_threads(qf_gbdt *m, int n, qf_err *err)
+{
+    if (m->set_threads == n)
+        return QF_OK;
+    for (size_t k = 0; k < N_PARTS_MAX; k++) {
+        if (m->parts[k] == NULL)
+            continue;
+        qf_rc rc = set_int_param(m->parts[k], "nthread", n, err);
+        if (rc != QF_OK)
+            return rc;
+    }
+    m->set_threads = n;
+    return QF_OK;
+}
+
 qf_rc qf_gbdt_predict_row(qf_gbdt *m, const double *x, double *out_proba, double *out_q,
                           qf_err *err)
 {
     qf_rc rc = check_loaded(m, out_proba != NULL, out_q != NULL, err);
+    if (rc == QF_OK)
+        rc = use_threads(m, 1, err);
     if (rc != QF_OK)
         return rc;
     if (!row_finite(x, m->n_features)) {
@@ -795,6 +818,8 @@ qf_rc qf_gbdt_predict(qf_gbdt *m, const double *x, size_t n_rows, double *out_pr
                       qf_err *err)
 {
     qf_rc rc = check_loaded(m, out_proba != NULL, out_q != NULL, err);
+    if (rc == QF_OK && n_rows > 0)
+        rc = use_threads(m, m->n_threads, err);
     if (rc != QF_OK || n_rows == 0)
         return rc;
     if (x == NULL)
@@ -942,7 +967,7 @@ qf_rc qf_gbdt_load_part(qf_gbdt *m, size_t part, const char *text, size_t len, q
     if (rc == QF_OK)
         rc = set_param(b, "verbosity", "0", err);
     if (rc == QF_OK)
-        rc = set_int_param(b, "nthread", m->n_threads, err);
+        rc = set_int_param(b, "nthread", m->set_threads, err);
     if (rc == QF_OK)
         rc = probe_part(m, part, b, err);
     if (rc != QF_OK) {

@@ -127,7 +127,8 @@ double qf_gbdt_alpha(const qf_gbdt *m, size_t k);
  * QF_GBDT_CLASSES class probabilities, out_q (may be NULL) the n_quantiles
  * quantiles, ascending. A row with a non-finite feature gets NaN everywhere
  * (no prediction). Allocates nothing on QuantFlow's side: the row is copied
- * into a buffer XGBoost reads through a prepared array interface. */
+ * into a buffer XGBoost reads through a prepared array interface and a
+ * reused proxy DMatrix, on one thread (n_threads applies to batches). */
 QF_NODISCARD qf_rc qf_gbdt_predict_row(qf_gbdt *m, const double *x, double *out_proba,
                                        double *out_q, qf_err *err);
 
