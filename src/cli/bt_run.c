@@ -14,6 +14,7 @@
 #include "cli/progress.h"
 #include "core/time.h"
 #include "store/store.h"
+#include "strategy/quantflow.h"
 
 static int bt_usage(FILE *out, int code)
 {
@@ -209,7 +210,8 @@ static qf_rc load_bars(bt_job *j, qf_err *err)
                                .n_symbols = o->n_symbols,
                                .bar_ms = tf.ms,
                                .events = j->news_v,
-                               .n_events = j->news_n};
+                               .n_events = j->news_n,
+                               .quantflow_cache = j->cache};
     j->o.params.env = &j->env;
     return rc;
 }
@@ -490,6 +492,11 @@ static qf_rc setup_ablation(bt_job *j, qf_err *err)
         j->strategies[k] = j->strategies[0];
     }
     j->n_variants = j->n_strategies = n;
+    /* the variants that keep ML replay the full run's regimes and
+     * predictions instead of training the same models again */
+    qf_rc rc = qf_quantflow_cache_new(j->o.n_symbols, &j->cache, err);
+    if (rc != QF_OK)
+        return rc;
     if (j->o.trials < (int)n)
         j->o.trials = (int)n; /* the deflated Sharpe counts every variant tried */
     return QF_OK;
@@ -544,6 +551,8 @@ int bt_main(qf_cli *cli, int argc, char **argv, int mode, qf_rc (*finish)(bt_job
         qf_bars_cleanup(&j->bars[s]);
         qf_sentiment_events_cleanup(&j->news[s]);
     }
+    qf_quantflow_cache_free(j->cache);
+    j->cache = NULL;
     if (rc != QF_OK) {
         qf_cli_error(&err);
         return QF_EXIT_FAIL;

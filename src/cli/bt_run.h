@@ -65,6 +65,7 @@ typedef struct bt_job {
     qf_strategy_params variants[BT_MAX_STRATEGIES];
     size_t n_variants;
     const qf_strategy_params *params; /* those of the current run */
+    qf_quantflow_cache *cache;        /* ablation: the walk-forward the variants share */
 } bt_job;
 
 /* What bt_main runs. */

@@ -27,6 +27,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/config.h"
 #include "features/featureset.h"
@@ -66,6 +67,28 @@ typedef struct sym_state {
     qf_sentiment_scorer *sent;
 } sym_state;
 
+/* What the regime detector and the model say at one bar: the part of a
+ * decision that only depends on the bars and the configuration, which a
+ * cache can share between runs (the ablation variants). */
+typedef struct model_out {
+    int8_t regime;    /* qf_regime */
+    int8_t have_pred; /* a model prediction exists */
+    double proba[QF_GBDT_CLASSES];
+    double q[QF_GBDT_QUANTILES_MAX];
+} model_out;
+
+typedef struct cache_sym {
+    model_out *v;
+    uint8_t *have; /* bar recorded */
+    size_t cap;
+} cache_sym;
+
+struct qf_quantflow_cache {
+    size_t n_sym;
+    int retrain; /* the retrain switch of the run that recorded it; -1: empty */
+    cache_sym *s;
+};
+
 struct qf_quantflow_state {
     int on[P_COUNT];
     qf_feature_params fp;
@@ -88,6 +111,8 @@ struct qf_quantflow_state {
     double *close_buf;
     int8_t *lab;
     double *fwd;
+    qf_quantflow_cache *cache; /* NULL: none */
+    int use_cache, record_cache;
     qf_quantflow_stats stats;
 };
 
@@ -185,6 +210,7 @@ static qf_rc qf_init(const qf_strategy_params *p, size_t n_symbols, void **out_s
     q->train_bars = (size_t)cfg->model.walk_forward.train_bars;
     q->test_bars = (size_t)cfg->model.walk_forward.test_bars;
     q->symbols = env->symbols;
+    q->cache = env->quantflow_cache;
     q->bar_ms = env->bar_ms;
     q->n_sym = n_symbols;
     if (!q->on[P_TECH])
@@ -245,6 +271,17 @@ static qf_rc qf_init(const qf_strategy_params *p, size_t n_symbols, void **out_s
     qf_sentiment_params sp;
     if (rc == QF_OK)
         rc = qf_sentiment_params_from_config(&cfg->sentiment, &sp, err);
+    if (rc == QF_OK && q->cache != NULL) {
+        if (q->cache->n_sym != n_symbols)
+            rc = qf_err_set(err, QF_EINVAL, "quantflow: the cache is for %zu symbols, the run %zu",
+                            q->cache->n_sym, n_symbols);
+        else if (q->cache->retrain < 0 && q->on[P_ML])
+            q->record_cache = 1;
+        else if (q->cache->retrain == q->on[P_RETRAIN])
+            q->use_cache = 1;
+        if (q->record_cache)
+            q->cache->retrain = q->on[P_RETRAIN];
+    }
     for (size_t i = 0; rc == QF_OK && i < n_symbols; i++) {
         rc = sym_reset(q, &q->s[i], err);
         if (rc == QF_OK)
@@ -334,8 +371,16 @@ static qf_rc refit_hmm(qf_quantflow_state *q, sym_state *y, size_t lo, size_t i,
     return QF_OK;
 }
 
+static double mono_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* Trains the model at bar i on the rows whose labels are known at i. */
-static qf_rc retrain(qf_quantflow_state *q, sym_state *y, const qf_bars *b, size_t i, qf_err *err)
+static qf_rc retrain_at(qf_quantflow_state *q, sym_state *y, const qf_bars *b, size_t i,
+                        qf_err *err)
 {
     size_t h = (size_t)q->lp.max_holding_bars;
     y->tried = 1;
@@ -374,6 +419,15 @@ static qf_rc retrain(qf_quantflow_state *q, sym_state *y, const qf_bars *b, size
     return QF_OK;
 }
 
+/* retrain_at, timed (the benchmarks report the strategy step without it). */
+static qf_rc retrain(qf_quantflow_state *q, sym_state *y, const qf_bars *b, size_t i, qf_err *err)
+{
+    double t0 = mono_seconds();
+    qf_rc rc = retrain_at(q, y, b, i, err);
+    q->stats.train_seconds += mono_seconds() - t0;
+    return rc;
+}
+
 /* Feeds bar i of b (the next one) through the features and the filter. */
 static void push_bar(qf_quantflow_state *q, sym_state *y, const qf_bars *b, size_t i)
 {
@@ -386,6 +440,64 @@ static void push_bar(qf_quantflow_state *q, sym_state *y, const qf_bars *b, size
         hmm_obs(q, y, i, x);
         (void)qf_hmm_filter_step(&y->filt, x, NULL);
     }
+}
+
+static qf_rc cache_put(cache_sym *c, size_t i, const model_out *mo, qf_err *err)
+{
+    if (i >= c->cap) {
+        size_t cap = c->cap ? c->cap : 1024;
+        while (cap <= i)
+            cap *= 2;
+        model_out *v = realloc(c->v, cap * sizeof *v);
+        if (v == NULL)
+            return qf_err_set(err, QF_ENOMEM, "quantflow: out of memory");
+        c->v = v;
+        uint8_t *have = realloc(c->have, cap);
+        if (have == NULL)
+            return qf_err_set(err, QF_ENOMEM, "quantflow: out of memory");
+        memset(have + c->cap, 0, cap - c->cap);
+        c->have = have;
+        c->cap = cap;
+    }
+    c->v[i] = *mo;
+    c->have[i] = 1;
+    return QF_OK;
+}
+
+/* The regime and the model's prediction at bar i: from the cache when the
+ * run reads one, else from the filter and the model (recorded when the run
+ * writes the cache). */
+static qf_rc model_view(qf_quantflow_state *q, size_t si, size_t i, model_out *mo, qf_err *err)
+{
+    sym_state *y = &q->s[si];
+    if (q->use_cache) {
+        const cache_sym *c = &q->cache->s[si];
+        if (i >= c->cap || !c->have[i])
+            return qf_err_set(err, QF_EINVAL,
+                              "quantflow: the shared model cache has no bar %zu of symbol %zu "
+                              "(it was recorded on other bars)",
+                              i, si);
+        *mo = c->v[i];
+        return QF_OK;
+    }
+    memset(mo, 0, sizeof *mo);
+    mo->regime = QF_REGIME_UNKNOWN;
+    if (y->have_hmm && y->filt.started)
+        mo->regime = (int8_t)qf_regime_of_probs(&y->map, y->filt.prob, NULL);
+    if (q->on[P_ML] && y->model != NULL) {
+        const double *z = y->z + i * NF;
+        int finite = 1;
+        for (size_t k = 0; k < NF; k++)
+            finite &= isfinite(z[k]) != 0;
+        if (finite) {
+            qf_rc rc = qf_gbdt_predict_row(y->model, z, mo->proba, mo->q, err);
+            if (rc != QF_OK)
+                return rc;
+            q->stats.predictions++;
+            mo->have_pred = 1;
+        }
+    }
+    return q->record_cache ? cache_put(&q->cache->s[si], i, mo, err) : QF_OK;
 }
 
 /* The target of one symbol at its bar i (everything about bar i is known). */
@@ -413,40 +525,31 @@ static qf_rc decide(qf_quantflow_state *q, size_t si, const qf_strategy_ctx *ctx
         }
     }
 
+    model_out mo;
+    qf_rc rc = model_view(q, si, i, &mo, err);
+    if (rc != QF_OK)
+        return rc;
     qf_fusion_inputs in = {.technical = qf_fusion_technical_score(raw[QF_F_RSI], raw[QF_F_BB_PCT_B],
                                                                   raw[QF_F_VWAP_DEVIATION]),
                            .ml = NAN,
                            .sentiment = 0.0,
                            .confidence = 1.0,
-                           .regime = QF_REGIME_UNKNOWN};
-    if (y->have_hmm && y->filt.started)
-        in.regime = qf_regime_of_probs(&y->map, y->filt.prob, NULL);
+                           .regime = mo.regime};
     if (q->on[P_SENT]) {
         qf_sentiment_result sr;
         qf_sentiment_scorer_score(y->sent, close_time, &sr);
         in.sentiment = sr.score;
     }
-    if (q->on[P_ML] && y->model != NULL) {
-        double proba[QF_GBDT_CLASSES], qs[QF_GBDT_QUANTILES_MAX];
-        const double *z = y->z + i * NF;
-        int finite = 1;
-        for (size_t k = 0; k < NF; k++)
-            finite &= isfinite(z[k]) != 0;
-        if (finite) {
-            qf_rc rc = qf_gbdt_predict_row(y->model, z, proba, qs, err);
-            if (rc != QF_OK)
-                return rc;
-            q->stats.predictions++;
-            in.ml = qf_fusion_ml_score_proba(proba);
-            if (q->fu.confidence_source == QF_CONFIDENCE_CLASSIFIER)
-                in.confidence = qf_fusion_confidence_classifier(proba);
-            else
-                in.confidence = qf_fusion_confidence_iqr(
-                    qf_fusion_iqr_norm(qs[q->q25], qs[q->q75],
-                                       raw[QF_F_REALIZED_VOL] / sqrt(q->fp.bars_per_year),
-                                       q->lp.max_holding_bars),
-                    q->fu.confidence_min_iqr, q->fu.confidence_max_iqr);
-        }
+    if (q->on[P_ML] && mo.have_pred) {
+        in.ml = qf_fusion_ml_score_proba(mo.proba);
+        if (q->fu.confidence_source == QF_CONFIDENCE_CLASSIFIER)
+            in.confidence = qf_fusion_confidence_classifier(mo.proba);
+        else
+            in.confidence = qf_fusion_confidence_iqr(
+                qf_fusion_iqr_norm(mo.q[q->q25], mo.q[q->q75],
+                                   raw[QF_F_REALIZED_VOL] / sqrt(q->fp.bars_per_year),
+                                   q->lp.max_holding_bars),
+                q->fu.confidence_min_iqr, q->fu.confidence_max_iqr);
     }
     qf_fusion_result fr;
     qf_fusion_fuse(&q->fu, &in, &fr);
@@ -480,7 +583,7 @@ static qf_rc decide(qf_quantflow_state *q, size_t si, const qf_strategy_ctx *ctx
                            .data_time = close_time};
         qf_risk_verdict v;
         if (eq > 0 && isfinite(o.quantity) && o.quantity != 0.0) {
-            qf_rc rc = qf_risk_pre_trade(&q->rl, &pf, &o, close_time, &v, err);
+            rc = qf_risk_pre_trade(&q->rl, &pf, &o, close_time, &v, err);
             if (rc != QF_OK)
                 return rc;
             if (v.reason != QF_RISK_OK) {
@@ -512,8 +615,10 @@ static qf_rc qf_on_bar(void *state, const qf_strategy_ctx *ctx, double *out, qf_
             return rc;
         while (y->n <= i)
             push_bar(q, y, b, y->n);
-        if (!y->tried || (q->on[P_RETRAIN] && i - y->trained_at >= q->test_bars) ||
-            (y->model == NULL && q->on[P_ML] && i - y->trained_at >= q->test_bars)) {
+        if (q->use_cache) {
+            /* the recorded regime and predictions stand in for training */
+        } else if (!y->tried || (q->on[P_RETRAIN] && i - y->trained_at >= q->test_bars) ||
+                   (y->model == NULL && q->on[P_ML] && i - y->trained_at >= q->test_bars)) {
             if (i + 1 >= q->train_bars) {
                 rc = retrain(q, y, b, i, err);
                 if (rc != QF_OK)
@@ -532,6 +637,33 @@ static size_t qf_warmup(const void *state)
 {
     const qf_quantflow_state *q = state;
     return (size_t)qf_features_start(&q->fp) + (size_t)q->zwindow + q->train_bars;
+}
+
+qf_rc qf_quantflow_cache_new(size_t n_symbols, qf_quantflow_cache **out, qf_err *err)
+{
+    qf_quantflow_cache *c = calloc(1, sizeof *c);
+    if (c != NULL)
+        c->s = calloc(n_symbols ? n_symbols : 1, sizeof *c->s);
+    if (c == NULL || c->s == NULL) {
+        free(c);
+        return qf_err_set(err, QF_ENOMEM, "quantflow: out of memory");
+    }
+    c->n_sym = n_symbols;
+    c->retrain = -1;
+    *out = c;
+    return QF_OK;
+}
+
+void qf_quantflow_cache_free(qf_quantflow_cache *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->n_sym; i++) {
+        free(c->s[i].v);
+        free(c->s[i].have);
+    }
+    free(c->s);
+    free(c);
 }
 
 const qf_quantflow_stats *qf_quantflow_stats_of(const void *state)

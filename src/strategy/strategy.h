@@ -29,6 +29,7 @@
 
 struct qf_config;
 struct qf_sentiment_event;
+typedef struct qf_quantflow_cache qf_quantflow_cache;
 
 /* What a strategy that needs more than numbers gets from its caller: the
  * configuration, the symbols and bar length, the news. The benchmark
@@ -43,6 +44,9 @@ typedef struct qf_strategy_env {
      * none for any symbol) */
     const struct qf_sentiment_event *const *events;
     const size_t *n_events;
+    /* quantflow: model outputs shared by runs on the same bars (NULL: none;
+     * strategy/quantflow.h) */
+    qf_quantflow_cache *quantflow_cache;
 } qf_strategy_env;
 
 /* Numeric parameters by name ("fast" = 20), and the environment. */

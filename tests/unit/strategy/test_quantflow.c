@@ -189,6 +189,43 @@ Test(quantflow, event_engine_run)
     qf_backtest_result_free(&r);
 }
 
+/* The ablation's shared walk-forward: a run that records the cache, then
+ * variants replaying it decide exactly as they do training on their own. */
+Test(quantflow, cache_replays_exactly)
+{
+    double *own = malloc(N_BARS * sizeof *own), *replay = malloc(N_BARS * sizeof *replay);
+    qf_quantflow_cache *cache = NULL;
+    cr_assert_eq(qf_quantflow_cache_new(1, &cache, NULL), QF_OK);
+    qf_strategy_params p = params(NULL);
+    run(&bars, &p, own); /* no cache */
+    env.quantflow_cache = cache;
+    qf_quantflow_stats rec = run(&bars, &p, replay);
+    cr_expect_gt(rec.trainings, 10, "the first run with a cache trains and records");
+    cr_expect_eq(memcmp(own, replay, N_BARS * sizeof *own), 0, "recording changes nothing");
+    const char *variants[] = {"sentiment=0", "technical=0", "regime_gating=0", "vol_target=0",
+                              "risk=0"};
+    for (size_t k = 0; k < 5; k++) {
+        p = params(variants[k]);
+        env.quantflow_cache = NULL;
+        run(&bars, &p, own);
+        env.quantflow_cache = cache;
+        qf_quantflow_stats st = run(&bars, &p, replay);
+        cr_expect_eq(st.trainings, 0, "%s: replayed, not trained", variants[k]);
+        cr_expect_eq(st.hmm_fits, 0);
+        for (size_t t = 0; t < N_BARS; t++)
+            cr_assert_eq(own[t], replay[t], "%s at bar %zu: %.17g vs %.17g", variants[k], t, own[t],
+                         replay[t]);
+    }
+    /* a different retrain switch does not read it */
+    p = params("retrain=0");
+    qf_quantflow_stats once = run(&bars, &p, replay);
+    cr_expect_eq(once.trainings, 1);
+    env.quantflow_cache = NULL;
+    qf_quantflow_cache_free(cache);
+    free(own);
+    free(replay);
+}
+
 Test(quantflow, bad_input)
 {
     void *st = NULL;
