@@ -56,6 +56,7 @@ int qf_cmd_backtest(qf_cli *cli, int argc, char **argv);
 int qf_cmd_features(qf_cli *cli, int argc, char **argv);
 int qf_cmd_train(qf_cli *cli, int argc, char **argv);
 int qf_cmd_model(qf_cli *cli, int argc, char **argv);
+int qf_cmd_walkforward(qf_cli *cli, int argc, char **argv);
 int qf_cmd_montecarlo(qf_cli *cli, int argc, char **argv);
 int qf_cmd_ablation(qf_cli *cli, int argc, char **argv);
 int qf_cmd_sentiment(qf_cli *cli, int argc, char **argv);

@@ -106,13 +106,6 @@ static int parse(qf_cli *cli, int argc, char **argv, train_opts *o, qf_err *err)
     return -1;
 }
 
-static qf_wf_params wf_params(const qf_config *cfg)
-{
-    const qf_config_walk_forward *w = &cfg->model.walk_forward;
-    return (qf_wf_params){(size_t)w->train_bars, (size_t)w->test_bars, (size_t)w->purge_bars,
-                          (size_t)w->embargo_bars, (size_t)cfg->model.labeling.max_holding_bars};
-}
-
 static void on_fold(void *ud, size_t done, size_t total)
 {
     qf_progress_update(ud, done, total);
@@ -224,7 +217,7 @@ static double now_s(void)
 static qf_rc do_train(qf_cli *cli, const train_opts *o, run *r, qf_err *err)
 {
     qf_gbdt_params gp = qf_gbdt_params_from_config(&cli->cfg);
-    qf_wf_params wf = wf_params(&cli->cfg);
+    qf_wf_params wf = qf_wf_params_from_config(&cli->cfg);
     qf_store *store = NULL;
     double t0 = now_s();
     qf_rc rc = qf_gbdt_params_check(&gp, err);
@@ -315,7 +308,7 @@ int qf_cmd_train(qf_cli *cli, int argc, char **argv)
     qf_model_meta_init(&r.meta);
     qf_rc rc = do_train(cli, &o, &r, &err);
     if (rc == QF_OK) {
-        qf_wf_params wf = wf_params(&cli->cfg);
+        qf_wf_params wf = qf_wf_params_from_config(&cli->cfg);
         if (cli->json)
             code = print_json(&r);
         else

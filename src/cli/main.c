@@ -28,6 +28,7 @@ static const command commands[] = {
     {"features", qf_cmd_features, "write a series' technical features as CSV"},
     {"train", qf_cmd_train, "train the GBDT models on a series, cross-validate, save them"},
     {"model", qf_cmd_model, "trained models: model list | model show ID"},
+    {"walkforward", qf_cmd_walkforward, "purged walk-forward validation of the model, per fold"},
     {"backtest", qf_cmd_backtest, "run a strategy over stored candles and print its metrics"},
     {"montecarlo", qf_cmd_montecarlo, "block-bootstrap a backtest's returns (robustness)"},
     {"ablation", qf_cmd_ablation, "run quantflow with each part switched off in turn"},

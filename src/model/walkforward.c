@@ -3,6 +3,16 @@
  */
 #include "model/walkforward.h"
 
+qf_wf_params qf_wf_params_from_config(const qf_config *cfg)
+{
+    const qf_config_walk_forward *w = &cfg->model.walk_forward;
+    return (qf_wf_params){.train_bars = (size_t)w->train_bars,
+                          .test_bars = (size_t)w->test_bars,
+                          .purge_bars = (size_t)w->purge_bars,
+                          .embargo_bars = (size_t)w->embargo_bars,
+                          .horizon = (size_t)cfg->model.labeling.max_holding_bars};
+}
+
 size_t qf_wf_effective_purge(const qf_wf_params *p)
 {
     return p->purge_bars > p->horizon ? p->purge_bars : p->horizon;

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 
+#include "core/config.h"
 #include "core/err.h"
 
 /* model.walk_forward in the config, plus the label horizon. */
@@ -36,6 +37,10 @@ typedef struct qf_wf_fold {
     size_t train_begin, train_end; /* [train_begin, train_end) */
     size_t test_begin, test_end;   /* [test_begin, test_end) */
 } qf_wf_fold;
+
+/* model.walk_forward of a loaded config, the horizon from
+ * model.labeling.max_holding_bars. */
+qf_wf_params qf_wf_params_from_config(const qf_config *cfg);
 
 /* max(purge_bars, horizon). */
 size_t qf_wf_effective_purge(const qf_wf_params *p);

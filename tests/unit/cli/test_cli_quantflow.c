@@ -131,6 +131,44 @@ Test(cli_quantflow, ablation_runs_every_variant)
     free(out);
 }
 
+/* walkforward: the purge raised to the label horizon and said so, every
+ * fold's training labels ending before its test window, scores per fold. */
+Test(cli_quantflow, walkforward_purges_by_the_horizon)
+{
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(qf(SMALL "walkforward " RANGE " --quiet", &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "purge: 12 bars = the label horizon") != NULL, "%s", out);
+    cr_expect(strstr(out, "would let the last 9 training labels see into each test window") != NULL,
+              "%s", out);
+    free(out);
+    free(err);
+    cr_assert_eq(qf("--json " SMALL "walkforward " RANGE, &out, &err), 0, "%s", err);
+    json_t *j = json_loads(out, 0, NULL);
+    cr_assert_not_null(j, "%s", out);
+    cr_expect_eq(json_integer_value(json_object_get(j, "purge_bars_configured")), 3);
+    cr_expect_eq(json_integer_value(json_object_get(j, "purge_bars_effective")), 12);
+    json_t *folds = json_object_get(j, "per_fold");
+    cr_assert_gt(json_array_size(folds), 3);
+    for (size_t f = 0; f < json_array_size(folds); f++) {
+        json_t *fd = json_array_get(folds, f);
+        json_int_t te = json_integer_value(json_object_get(fd, "train_end"));
+        json_int_t tb = json_integer_value(json_object_get(fd, "test_begin"));
+        cr_expect_eq(tb - te, 12, "fold %zu", f);
+        cr_expect(te - 1 + 12 < tb, "the last training label is known before the test window");
+        json_t *sc = json_object_get(fd, "scores");
+        double acc = json_number_value(json_object_get(sc, "accuracy"));
+        cr_expect(acc >= 0 && acc <= 1, "fold %zu accuracy %g", f, acc);
+        cr_expect(json_integer_value(json_object_get(fd, "test_from_ms")) > 0);
+    }
+    json_decref(j);
+    free(out);
+    free(err);
+    cr_expect_eq(qf("walkforward --symbol BTC/USDT --from 2025-12-01", NULL, &err), 1);
+    cr_expect(strstr(err, "one needs train_bars + purge + test_bars = 1000 + 12 + 100") != NULL,
+              "%s", err);
+    free(err);
+}
+
 Test(cli_quantflow, refused)
 {
     char *err = NULL;
