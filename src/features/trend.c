@@ -22,8 +22,8 @@ static inline void directional_move(const double *high, const double *low, size_
     double down = low[i - 1] - low[i];
     /* The two cases exclude each other (up < down, up > down); written as
      * selects, not branches, since the sign of a move is a coin flip. */
-    *minus = (down > 0.0) & (up < down) ? down : 0.0;
-    *plus = (up > 0.0) & (up > down) ? up : 0.0;
+    *minus = ((down > 0.0) & (up < down)) ? down : 0.0;
+    *plus = ((up > 0.0) & (up > down)) ? up : 0.0;
 }
 
 /* One Wilder step; returns DX, or NaN when it is undefined (TA-Lib then
