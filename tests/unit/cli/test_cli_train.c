@@ -44,7 +44,7 @@ static int qf(const char *args, char **out, char **errout)
 {
     char cmd[4096];
     snprintf(cmd, sizeof cmd,
-             "'%s' --db '%s' --set model.n_estimators=10 --set model.n_threads=2 --set "
+             "'%s' --db '%s' --set model.n_estimators=10 --set model.n_threads=1 --set "
              "model.registry_dir='%s' %s",
              QF, db, models, args);
     return qf_test_run(cmd, out, errout);

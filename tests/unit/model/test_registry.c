@@ -56,7 +56,7 @@ static void train_once(void)
     qf_gbdt_data d = {xs, n, NF, label, target};
     qf_gbdt_params p = qf_gbdt_params_default();
     p.n_estimators = 10;
-    p.n_threads = 2;
+    p.n_threads = 1;
     cr_assert_eq(qf_gbdt_train(&d, &p, &model, &rows, &err), QF_OK, "%s", err.msg);
     free(cols);
     free(label);
