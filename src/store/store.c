@@ -948,14 +948,13 @@ static qf_rc check_model_record(const qf_model_record *r, qf_err *err)
                         r->model_id);
     if (rc == QF_OK &&
         (memchr(r->status, '\0', sizeof r->status) == NULL || !model_status_ok(r->status)))
-        rc = qf_err_set(err, QF_EINVAL,
-                        "store: model %s: status must be candidate, active or retired",
-                        r->model_id);
+        rc =
+            qf_err_set(err, QF_EINVAL,
+                       "store: model %s: status must be candidate, active or retired", r->model_id);
     return rc;
 }
 
-qf_rc qf_store_insert_model(qf_store *store, const qf_model_record *r, int64_t *out_id,
-                            qf_err *err)
+qf_rc qf_store_insert_model(qf_store *store, const qf_model_record *r, int64_t *out_id, qf_err *err)
 {
     qf_rc rc = check_store(store, err);
     if (rc == QF_OK && r == NULL)

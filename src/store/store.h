@@ -294,9 +294,9 @@ typedef struct qf_model_record {
     char exchange[QF_EXCHANGE_MAX];       /* the series trained on */
     char symbol[QF_SYMBOL_MAX];
     char timeframe[8];
-    int64_t created_at; /* UTC ms */
-    int64_t train_from; /* open_time of the first bar trained on, UTC ms */
-    int64_t train_to;   /* open_time of the last, >= train_from */
+    int64_t created_at;  /* UTC ms */
+    int64_t train_from;  /* open_time of the first bar trained on, UTC ms */
+    int64_t train_to;    /* open_time of the last, >= train_from */
     char *feature_names; /* JSON array of names, malloc'd; NULL: none */
     char *params;        /* JSON: feature set, parameters, rows; malloc'd or NULL */
     char *metrics;       /* JSON: cross-validated scores; malloc'd or NULL */
@@ -318,22 +318,21 @@ void qf_model_records_free(qf_model_record *v, size_t n);
  * must parse. Bad input is QF_EINVAL, an id and version already recorded
  * QF_EEXIST, a read-only handle QF_ESTORE; nothing is written then.
  * *out_id (may be NULL) gets the row id. */
-QF_NODISCARD qf_rc qf_store_insert_model(qf_store *store, const qf_model_record *r,
-                                         int64_t *out_id, qf_err *err);
+QF_NODISCARD qf_rc qf_store_insert_model(qf_store *store, const qf_model_record *r, int64_t *out_id,
+                                         qf_err *err);
 
 /* Every recorded model, or those of one symbol (symbol NULL: all), ordered
  * by (created_at, id). On success *out_records is a malloc'd array the
  * caller frees with qf_model_records_free (NULL when none). */
 QF_NODISCARD qf_rc qf_store_list_models(qf_store *store, const char *symbol,
-                                        qf_model_record **out_records, size_t *out_n,
-                                        qf_err *err);
+                                        qf_model_record **out_records, size_t *out_n, qf_err *err);
 
 /* The newest version of one model id into *out, which must be initialised
  * (qf_model_record_init) or hold an earlier result: its texts are freed and
  * replaced; clean it up afterwards. QF_ENOTFOUND naming the id when there
  * is none; *out is unchanged on failure. */
-QF_NODISCARD qf_rc qf_store_get_model(qf_store *store, const char *model_id,
-                                      qf_model_record *out, qf_err *err);
+QF_NODISCARD qf_rc qf_store_get_model(qf_store *store, const char *model_id, qf_model_record *out,
+                                      qf_err *err);
 
 /* The backend's name ("sqlite"); "none" for NULL. */
 const char *qf_store_backend_name(const qf_store *store);
