@@ -146,7 +146,7 @@ typedef struct qf_config_risk {
     double max_position_pct;         /* of equity, per symbol */
     double max_portfolio_leverage;   /* gross exposure / equity */
     double max_drawdown_pct;         /* kill switch threshold, fraction below peak */
-    double max_concentration_pct;    /* largest share of gross exposure in one symbol */
+    double max_concentration_pct;    /* exposure committed in one symbol / equity */
     double min_trade_usd;            /* smaller orders are skipped, quote currency */
     int staleness_threshold_minutes; /* data older than this blocks trading */
 } qf_config_risk;
