@@ -1,7 +1,8 @@
 /*
- * cmd_model.c - `quantflow model list|show`: the trained models recorded
- * in the store (model_artifacts) and the metadata of one, read from its
- * registry directory (model/registry.h).
+ * cmd_model.c - `quantflow model list|show|drift`: the trained models
+ * recorded in the store (model_artifacts), the metadata of one, read from
+ * its registry directory (model/registry.h), and how far the data since its
+ * training has drifted from what it was trained on (PSI per feature).
  */
 #include <getopt.h>
 #include <math.h>
@@ -12,18 +13,25 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "model/drift.h"
+#include "model/gbdt.h"
 #include "model/registry.h"
 
 static int model_usage(FILE *out, int code)
 {
     fprintf(out, "usage: quantflow model list [--symbol S]\n"
-                 "       quantflow model show ID [--models-dir DIR]\n\n"
+                 "       quantflow model show ID [--models-dir DIR]\n"
+                 "       quantflow model drift ID [--recent N] [--models-dir DIR]\n\n"
                  "list  the models `quantflow train` saved (from the store), oldest first:\n"
                  "      id, series, creation time, bars trained on, rows, cross-validated\n"
                  "      accuracy and status\n"
                  "show  one model's metadata: feature set, data range, rows, parameters and\n"
                  "      cross-validated scores (from its metadata.json; the store's record\n"
-                 "      when the directory is gone). ID as `model list` prints it.\n\n"
+                 "      when the directory is gone). ID as `model list` prints it.\n"
+                 "drift the population stability index of each input feature: the model's\n"
+                 "      inputs over its training bars (10 bins at their deciles) against the\n"
+                 "      last N bars after them (default 500) from the store; above\n"
+                 "      monitoring.drift_psi_threshold a feature is flagged\n\n"
                  "With the global --json both print JSON.\n");
     return code;
 }
@@ -318,6 +326,162 @@ static int cmd_show(qf_cli *cli, int argc, char **argv)
     return show(cli, argv[optind], models_dir);
 }
 
+/* ---- drift -------------------------------------------------------------- */
+
+static int drift(qf_cli *cli, const char *id, const char *models_dir, size_t recent)
+{
+    qf_err err;
+    qf_err_clear(&err);
+    qf_model_meta m;
+    qf_model_meta_init(&m);
+    qf_bars b;
+    qf_bars_init(&b);
+    qf_gbdt_dataset ds;
+    qf_gbdt_dataset_init(&ds);
+    qf_store *store = NULL;
+    qf_model_record r;
+    qf_model_record_init(&r);
+    qf_rc rc = qf_registry_check_id(id, &err);
+    if (rc == QF_OK)
+        rc = qf_cli_open_store(cli, &store, &err);
+    if (rc == QF_OK) {
+        qf_rc got = qf_store_get_model(store, id, &r, &err);
+        rc = got == QF_ENOTFOUND ? QF_OK : got;
+    }
+    char root[4096];
+    root_of(&r, root, sizeof root, models_dir);
+    if (rc == QF_OK)
+        rc = qf_registry_read_meta(root, id, &m, &err);
+    if (rc == QF_OK)
+        rc = qf_cli_load_bars(store, m.series.exchange, m.series.symbol, m.series.timeframe,
+                              INT64_MIN, INT64_MAX, 2, &b, &err);
+    qf_store_close(store);
+    /* the model's inputs as it saw them: its normalisation, the config's
+     * feature periods */
+    qf_config cfg = cli->cfg;
+    cfg.features.normalization.window = m.norm_window > 0 ? m.norm_window : 1;
+    cfg.features.normalization.shift = m.norm_shift;
+    if (rc == QF_OK)
+        rc = qf_gbdt_dataset_build(&b, &cfg, &ds, &err);
+    size_t ref_lo = b.n, ref_hi = 0; /* training bars [ref_lo, ref_hi) */
+    for (size_t i = 0; rc == QF_OK && i < b.n; i++) {
+        if (b.open_time[i] >= m.first_open_time && ref_lo == b.n)
+            ref_lo = i;
+        if (b.open_time[i] <= m.last_open_time)
+            ref_hi = i + 1;
+    }
+    if (rc == QF_OK && (ref_lo >= ref_hi || ref_hi >= b.n)) {
+        char t[32];
+        qf_time_format_iso(m.last_open_time, t, sizeof t);
+        rc = qf_err_set(&err, QF_EINVAL,
+                        "model drift: the store holds no %s %s %s bars after the model's "
+                        "training data (last bar %s): import newer candles first",
+                        m.series.exchange, m.series.symbol, m.series.timeframe, t);
+    }
+    size_t lo = rc == QF_OK && b.n - ref_hi > recent ? b.n - recent : ref_hi;
+    size_t nf = ds.n_features, nref = ref_hi - ref_lo, nrec = b.n - lo;
+    double *col = malloc((nref > nrec ? nref : nrec) * sizeof *col);
+    double *scratch = malloc(nref * sizeof *scratch);
+    if (rc == QF_OK && (col == NULL || scratch == NULL))
+        rc = qf_err_set(&err, QF_ENOMEM, "model drift: out of memory");
+    double psi[QF_GBDT_FEATURES_MAX];
+    double thr = cli->cfg.monitoring.drift_psi_threshold;
+    size_t flagged = 0;
+    for (size_t f = 0; rc == QF_OK && f < nf; f++) {
+        qf_psi_ref ref;
+        for (size_t i = 0; i < nref; i++)
+            col[i] = ds.x[(ref_lo + i) * nf + f];
+        rc = qf_psi_reference(col, nref, 10, scratch, &ref, &err);
+        if (rc != QF_OK) {
+            qf_err_prefix(&err, "feature %s", m.feature_names[f]);
+            break;
+        }
+        for (size_t i = 0; i < nrec; i++)
+            col[i] = ds.x[(lo + i) * nf + f];
+        psi[f] = qf_psi(&ref, col, nrec);
+        flagged += psi[f] > thr;
+    }
+    if (rc == QF_OK) {
+        char t0[32], t1[32], t2[32], t3[32];
+        qf_time_format_iso(b.open_time[ref_lo], t0, sizeof t0);
+        qf_time_format_iso(b.open_time[ref_hi - 1], t1, sizeof t1);
+        qf_time_format_iso(b.open_time[lo], t2, sizeof t2);
+        qf_time_format_iso(b.open_time[b.n - 1], t3, sizeof t3);
+        if (cli->json) {
+            json_t *doc = json_object(), *feats = json_array();
+            json_object_set_new(doc, "model_id", json_string(id));
+            json_object_set_new(doc, "threshold", json_real(thr));
+            json_object_set_new(
+                doc, "reference",
+                json_pack("{s:s, s:s, s:I}", "from", t0, "to", t1, "bars", (json_int_t)nref));
+            json_object_set_new(
+                doc, "recent",
+                json_pack("{s:s, s:s, s:I}", "from", t2, "to", t3, "bars", (json_int_t)nrec));
+            for (size_t f = 0; f < nf; f++)
+                json_array_append_new(
+                    feats, json_pack("{s:s, s:o, s:b}", "feature", m.feature_names[f], "psi",
+                                     isfinite(psi[f]) ? json_real(psi[f]) : json_null(), "drift",
+                                     psi[f] > thr));
+            json_object_set_new(doc, "features", feats);
+            json_object_set_new(doc, "flagged", json_integer((json_int_t)flagged));
+            json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+            fputc('\n', stdout);
+            json_decref(doc);
+        } else {
+            printf("model %s: inputs over its training bars %s .. %s (%zu) against %s .. %s "
+                   "(%zu)\n",
+                   id, t0, t1, nref, t2, t3, nrec);
+            printf("  %-16s %8s\n", "feature", "PSI");
+            for (size_t f = 0; f < nf; f++)
+                printf("  %-16s %8.4f%s\n", m.feature_names[f], psi[f],
+                       psi[f] > thr ? "  drift" : "");
+            printf("%zu of %zu features above the threshold %g (monitoring.drift_psi_threshold)\n",
+                   flagged, nf, thr);
+        }
+    }
+    free(col);
+    free(scratch);
+    qf_gbdt_dataset_cleanup(&ds);
+    qf_bars_cleanup(&b);
+    qf_model_meta_cleanup(&m);
+    qf_model_record_cleanup(&r);
+    if (rc != QF_OK) {
+        qf_cli_error(&err);
+        return QF_EXIT_FAIL;
+    }
+    return QF_EXIT_OK;
+}
+
+static int cmd_drift(qf_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"models-dir", required_argument, NULL, 'd'},
+                                         {"recent", required_argument, NULL, 'r'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *models_dir = cli->cfg.model.registry_dir;
+    long recent = 500;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        char *end = NULL;
+        if (c == 'd')
+            models_dir = optarg;
+        else if (c == 'r') {
+            recent = strtol(optarg, &end, 10);
+            if (*end != '\0' || recent < 10 || recent > 100000000) {
+                fprintf(stderr, "quantflow: --recent must be a number of bars >= 10, got '%s'\n",
+                        optarg);
+                return QF_EXIT_USAGE;
+            }
+        } else if (c == 'h')
+            return model_usage(stdout, QF_EXIT_OK);
+        else
+            return model_usage(stderr, QF_EXIT_USAGE);
+    }
+    if (optind + 1 != argc)
+        return model_usage(stderr, QF_EXIT_USAGE);
+    return drift(cli, argv[optind], models_dir, (size_t)recent);
+}
+
 int qf_cmd_model(qf_cli *cli, int argc, char **argv)
 {
     if (argc < 2)
@@ -328,6 +492,8 @@ int qf_cmd_model(qf_cli *cli, int argc, char **argv)
         return cmd_list(cli, argc - 1, argv + 1);
     if (strcmp(argv[1], "show") == 0)
         return cmd_show(cli, argc - 1, argv + 1);
+    if (strcmp(argv[1], "drift") == 0)
+        return cmd_drift(cli, argc - 1, argv + 1);
     fprintf(stderr, "quantflow model: unknown subcommand '%s'\n", argv[1]);
     return model_usage(stderr, QF_EXIT_USAGE);
 }

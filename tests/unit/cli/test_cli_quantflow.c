@@ -169,6 +169,62 @@ Test(cli_quantflow, walkforward_purges_by_the_horizon)
     free(err);
 }
 
+/* model drift: the inputs of a model trained on 2021 against the latest
+ * bars, flagged by the threshold; refused when no bar follows the training. */
+Test(cli_quantflow, model_drift)
+{
+    char args[1400], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args,
+             SMALL "train --symbol BTC/USDT --from 2021-01-01 --to 2021-12-31 --no-cv --quiet "
+                   "--models-dir '%s/models'",
+             dir);
+    cr_assert_eq(qf(args, &out, &err), 0, "%s", err);
+    char *id = strstr(out, "model ");
+    cr_assert_not_null(id, "%s", out);
+    char model[128];
+    cr_assert_eq(sscanf(id, "model %127s", model), 1);
+    free(out);
+    free(err);
+    snprintf(args, sizeof args, "--json model drift %s --recent 400", model);
+    cr_assert_eq(qf(args, &out, &err), 0, "%s", err);
+    json_t *j = json_loads(out, 0, NULL);
+    cr_assert_not_null(j, "%s", out);
+    json_t *feats = json_object_get(j, "features");
+    cr_assert_eq(json_array_size(feats), 10);
+    cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "recent"), "bars")), 400);
+    size_t flagged = 0;
+    for (size_t f = 0; f < 10; f++) {
+        json_t *x = json_array_get(feats, f);
+        double psi = json_number_value(json_object_get(x, "psi"));
+        cr_expect(psi >= 0, "psi %g", psi);
+        cr_expect_eq(json_is_true(json_object_get(x, "drift")), psi > 0.2);
+        flagged += psi > 0.2;
+    }
+    cr_expect_eq(json_integer_value(json_object_get(j, "flagged")), (json_int_t)flagged);
+    json_decref(j);
+    free(out);
+    free(err);
+    snprintf(args, sizeof args, "--set monitoring.drift_psi_threshold=0.000001 model drift %s",
+             model);
+    cr_assert_eq(qf(args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "10 of 10 features above the threshold") != NULL, "%s", out);
+    free(out);
+    free(err);
+    /* a model trained up to the last stored bar has nothing to compare */
+    snprintf(args, sizeof args,
+             SMALL "train --symbol BTC/USDT --from 2024-01-01 --no-cv --quiet --models-dir "
+                   "'%s/models'",
+             dir);
+    cr_assert_eq(qf(args, &out, &err), 0, "%s", err);
+    cr_assert_eq(sscanf(strstr(out, "model "), "model %127s", model), 1);
+    free(out);
+    free(err);
+    snprintf(args, sizeof args, "model drift %s", model);
+    cr_expect_eq(qf(args, NULL, &err), 1);
+    cr_expect(strstr(err, "bars after the model's training data") != NULL, "%s", err);
+    free(err);
+}
+
 Test(cli_quantflow, refused)
 {
     char *err = NULL;
