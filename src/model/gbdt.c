@@ -20,8 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <xgboost/c_api.h>
+
+#include "core/parallel.h"
 
 #define N_PARTS_MAX (1 + QF_GBDT_QUANTILES_MAX)
 #define ROUNDS_MAX  100000
@@ -645,18 +648,93 @@ static qf_rc train_set_build(const qf_gbdt_data *d, size_t used, train_set *t, q
     return rc;
 }
 
-static qf_rc train_parts(qf_gbdt *m, train_set *t, size_t used, const qf_gbdt_params *p,
+/* One part's training in a thread of its own: its own DMatrix (XGBoost
+ * caches the histogram index in the DMatrix, so boosters must not share
+ * one across threads) and its own gradient buffers. */
+typedef struct part_job {
+    qf_gbdt *m;
+    const train_set *t;
+    size_t used, nf;
+    qf_gbdt_params p; /* n_threads 1: the parts are the parallelism */
+    double scale;
+    qf_rc rc[QF_GBDT_QUANTILES_MAX + 1];
+    qf_err err[QF_GBDT_QUANTILES_MAX + 1];
+} part_job;
+
+static qf_rc train_one_part(part_job *j, size_t k, qf_err *err)
+{
+    DMatrixHandle dm = NULL;
+    double *sorted = malloc(j->used * sizeof *sorted);
+    float *grad = malloc(j->used * sizeof *grad), *hess = malloc(j->used * sizeof *hess);
+    qf_rc rc = sorted && grad && hess ? QF_OK : qf_err_set(err, QF_ENOMEM, "gbdt: out of memory");
+    if (rc == QF_OK)
+        rc = XGB(QF_EINVAL, "XGDMatrixCreateFromMat",
+                 XGDMatrixCreateFromMat(j->t->x, (bst_ulong)j->used, (bst_ulong)j->nf, NAN, &dm));
+    if (rc == QF_OK && k == 0)
+        rc = XGB(QF_EINVAL, "XGDMatrixSetFloatInfo",
+                 XGDMatrixSetFloatInfo(dm, "label", j->t->label, (bst_ulong)j->used));
+    if (rc == QF_OK && k == 0) {
+        rc = train_classifier(dm, &j->p, &j->m->parts[0], err);
+    } else if (rc == QF_OK) {
+        quant_scratch s = {j->t->y_scaled, j->used, j->scale, sorted, grad, hess};
+        rc = train_quantile(dm, &j->p, &s, j->p.quantiles[k - 1], &j->m->parts[k], err);
+    }
+    if (dm != NULL)
+        XGDMatrixFree(dm);
+    free(sorted);
+    free(grad);
+    free(hess);
+    return rc;
+}
+
+static void part_range(void *user, size_t first, size_t last, int is_caller)
+{
+    (void)is_caller;
+    part_job *j = user;
+    for (size_t k = first; k < last; k++) {
+        qf_err_clear(&j->err[k]);
+        j->rc[k] = train_one_part(j, k, &j->err[k]);
+    }
+}
+
+/* The classifier and the quantile models are independent: with more than
+ * one thread they train side by side, one XGBoost thread each. On 1,000
+ * rows XGBoost's own threads scale poorly (one fold: 982 ms on 1 thread,
+ * 676 on 2), the parts nearly perfectly. Each part trains exactly as it
+ * would alone (same data, seed and parameters), so the models are the same
+ * whatever the thread count. */
+static qf_rc train_parts(qf_gbdt *m, train_set *t, size_t used, size_t nf, const qf_gbdt_params *p,
                          qf_err *err)
 {
-    qf_rc rc = train_classifier(t->dm, p, &m->parts[0], err);
     double scale = target_scale(t->y, used);
     for (size_t i = 0; i < used; i++)
         t->y_scaled[i] = t->y[i] / scale;
-    quant_scratch s = {t->y_scaled, used, scale, t->sorted, t->grad, t->hess};
-    for (size_t k = 0; rc == QF_OK && k < p->n_quantiles; k++) {
-        rc = train_quantile(t->dm, p, &s, p->quantiles[k], &m->parts[1 + k], err);
+    for (size_t k = 0; k < p->n_quantiles; k++)
         m->scale[1 + k] = scale;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = p->n_threads > 0 ? p->n_threads : (int)(cores > 0 ? cores : 1);
+    if (threads <= 1) {
+        qf_rc rc = train_classifier(t->dm, p, &m->parts[0], err);
+        quant_scratch s = {t->y_scaled, used, scale, t->sorted, t->grad, t->hess};
+        for (size_t k = 0; rc == QF_OK && k < p->n_quantiles; k++)
+            rc = train_quantile(t->dm, p, &s, p->quantiles[k], &m->parts[1 + k], err);
+        return rc;
     }
+    part_job *j = calloc(1, sizeof *j);
+    if (j == NULL)
+        return qf_err_set(err, QF_ENOMEM, "gbdt: out of memory");
+    *j = (part_job){.m = m, .t = t, .used = used, .nf = nf, .p = *p, .scale = scale};
+    j->p.n_threads = 1;
+    size_t n_parts = 1 + p->n_quantiles;
+    qf_parallel_for(n_parts, threads, part_range, j);
+    qf_rc rc = QF_OK;
+    for (size_t k = 0; k < n_parts && rc == QF_OK; k++)
+        if (j->rc[k] != QF_OK) {
+            rc = j->rc[k];
+            if (err != NULL)
+                *err = j->err[k];
+        }
+    free(j);
     return rc;
 }
 
@@ -684,7 +762,7 @@ qf_rc qf_gbdt_train(const qf_gbdt_data *d, const qf_gbdt_params *p, qf_gbdt **ou
     train_set t;
     rc = train_set_build(d, r.used, &t, err);
     if (rc == QF_OK)
-        rc = train_parts(m, &t, r.used, p, err);
+        rc = train_parts(m, &t, r.used, d->n_features, p, err);
     train_set_free(&t);
     if (rc != QF_OK) {
         qf_gbdt_free(m);
