@@ -122,6 +122,10 @@ if [ $have_pandas = 1 ]; then
   "$py" "$root/bench/pandas_ref.py" --check "$build/quantflow" --json >"$out/pandas_ref.json" || true
   [ -s "$out/pandas_ref.json" ] && args+=(--pandas "$out/pandas_ref.json")
 fi
+# the original's per-bar labeling loop (plain Python, no pandas needed)
+echo "== python_labels.py (checked against $build/quantflow first)"
+"$py" "$root/bench/python_labels.py" --check "$build/quantflow" | tee "$out/python_labels.txt" ||
+  note "python_labels.py failed"
 echo
 # Other work on the machine lowers the figures (the 2-core Monte Carlo most):
 # say how loaded it was, from the 1-minute load average before and after.
