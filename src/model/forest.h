@@ -41,6 +41,8 @@
 
 /* Most input columns a forest takes (the model's num_feature). */
 #define QF_FOREST_FEATURES_MAX 255
+/* Most outputs a forest may have (all its models'). */
+#define QF_FOREST_GROUPS_MAX 4096
 /* Most nodes one tree may have (reachable from its root). */
 #define QF_FOREST_TREE_NODES_MAX (1u << 23)
 
@@ -57,6 +59,17 @@ typedef struct qf_forest qf_forest;
 QF_NODISCARD qf_rc qf_forest_from_json(const char *text, size_t len, qf_forest **out_forest,
                                        qf_err *err);
 
+/* Several models over the same features as one forest: n_parts JSON texts
+ * (texts[p], lens[p] bytes). Its outputs are part 0's, then part 1's, and
+ * so on (qf_gbdt's parts: the 3 class probabilities, then each quantile
+ * model's output); each part keeps its own base_score and objective. One
+ * forest instead of several bins the row once and interleaves the models'
+ * sums (see forest.c). Errors as qf_forest_from_json, prefixed with the
+ * part ("part 2: ...") when there are several; parts over different
+ * numbers of features are QF_EINVAL. */
+QF_NODISCARD qf_rc qf_forest_from_json_parts(const char *const *texts, const size_t *lens,
+                                             size_t n_parts, qf_forest **out_forest, qf_err *err);
+
 /* Frees the forest; NULL does nothing. */
 void qf_forest_free(qf_forest *f);
 
@@ -71,7 +84,9 @@ size_t qf_forest_n_trees(const qf_forest *f);
 typedef enum qf_forest_kernel {
     QF_FOREST_KERNEL_AUTO = 0,   /* the fastest available (what a new forest uses) */
     QF_FOREST_KERNEL_SCALAR = 1, /* portable C: walks 16 trees in lockstep */
-    QF_FOREST_KERNEL_AVX512 = 2, /* x86-64 AVX-512 F+CD; at most 32 features, 32 leaves a tree */
+    QF_FOREST_KERNEL_AVX512 = 2, /* x86-64 with AVX-512 F, BW and VBMI: 64 trees a level at a
+                                    time; trees of at most 7 levels, at most 64 features of at
+                                    most 255 distinct thresholds each (XGBoost's hist: 256 bins) */
 } qf_forest_kernel;
 
 /* Makes f predict with `kernel` (for tests and benchmarks; call before f is
