@@ -296,7 +296,7 @@ static qf_rc read_params(const json_t *learner, model_json *m, qf_err *err)
     size_t n_class = 0, n_target = 1;
     qf_rc rc = member(learner, "learner", "learner_model_param", JSON_OBJECT, &p, err);
     if (rc == QF_OK)
-        rc = string_count(p, path, "num_feature", QF_FOREST_FEATURES_MAX, &m->n_features, err);
+        rc = string_count(p, path, "num_feature", INT_MAX, &m->n_features, err);
     if (rc == QF_OK)
         rc = string_count(p, path, "num_class", 65535, &n_class, err);
     if (rc == QF_OK && json_object_get(p, "num_target") != NULL)
@@ -307,6 +307,9 @@ static qf_rc read_params(const json_t *learner, model_json *m, qf_err *err)
         return rc;
     if (m->n_features == 0)
         return qf_err_set(err, QF_EPARSE, "the model takes no features");
+    if (m->n_features > QF_FOREST_FEATURES_MAX)
+        return qf_err_set(err, QF_EUNSUPPORTED, "a model of %zu features; at most %d supported",
+                          m->n_features, QF_FOREST_FEATURES_MAX);
     if (n_target != 1)
         return qf_err_set(err, QF_EUNSUPPORTED, "a model of %zu targets; only one is supported",
                           n_target);
@@ -1034,7 +1037,9 @@ static qf_rc load_part(builder *b, size_t p, const char *text, size_t len, qf_er
     json_error_t jerr;
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (doc == NULL) {
-        if (json_error_code(&jerr) == json_error_out_of_memory)
+        /* jansson leaves the error empty when its lexer's first buffer
+         * cannot be allocated. */
+        if (json_error_code(&jerr) == json_error_out_of_memory || jerr.text[0] == '\0')
             return qf_err_set(err, QF_ENOMEM, "out of memory reading the JSON");
         return qf_err_set(err, QF_EPARSE, "not JSON: %s (line %d, column %d)", jerr.text, jerr.line,
                           jerr.column);

@@ -23,6 +23,10 @@
  * objectives or versions, malformed trees) is refused with QF_EUNSUPPORTED
  * or QF_EPARSE naming what was found.
  *
+ * Out of memory while building is QF_ENOMEM, except that jansson reports
+ * some of its own allocation failures while parsing as malformed text
+ * (QF_EPARSE); nothing is leaked either way.
+ *
  * One caveat on "bit for bit": jansson reads a JSON number as a double and
  * the forest rounds it to float, where XGBoost rounds the decimal to float
  * directly. The two differ only for a decimal within 2^-54 (relative) of a
