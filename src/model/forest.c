@@ -219,7 +219,8 @@ static qf_rc string_count(const json_t *obj, const char *path, const char *key, 
     const char *s = json_string_value(v);
     char *end = NULL;
     long long n = strtoll(s, &end, 10);
-    if (end == s || *end != '\0' || n < 0 || n > max)
+    /* Digits only (strtoll also takes a sign and spaces, XGBoost may not). */
+    if (s[0] < '0' || s[0] > '9' || end == s || *end != '\0' || n < 0 || n > max)
         return qf_err_set(err, QF_EPARSE, "%s.%s is \"%.40s\", not a count in 0..%lld", path, key,
                           s, max);
     *out = (size_t)n;
@@ -230,7 +231,8 @@ static qf_rc string_count(const json_t *obj, const char *path, const char *key, 
 
 /* What the learner says about the whole model. */
 typedef struct model_json {
-    json_t *doc; /* the parsed text, owned */
+    json_t *doc;            /* the parsed text, owned */
+    size_t softmax_classes; /* the objective's num_class; SIZE_MAX when not given */
     size_t n_features;
     size_t n_groups;
     size_t n_trees;
@@ -285,6 +287,46 @@ static qf_rc read_objective(const json_t *learner, model_json *m, qf_err *err)
                           "objective \"%.60s\" is not supported (multi:softprob or a "
                           "reg: objective with an identity link)",
                           s);
+    /* XGBoost's softmax reshapes by the objective's own num_class. */
+    json_t *param = json_object_get(obj, "softmax_multiclass_param");
+    if (m->softmax && param != NULL)
+        return string_count(param, "learner.objective.softmax_multiclass_param", "num_class", 65535,
+                            &m->softmax_classes, err);
+    return QF_OK;
+}
+
+/* Digits of the mantissa of decimal s from its first non-zero digit on
+ * (trailing zeros count). */
+static size_t mantissa_digits(const char *s)
+{
+    size_t n = 0;
+    int leading = 1;
+    for (; *s != '\0' && *s != 'e' && *s != 'E'; s++) {
+        if (*s < '0' || *s > '9')
+            continue;
+        leading &= *s == '0';
+        n += !leading;
+    }
+    return n;
+}
+
+/* base_score: a finite decimal as XGBoost writes it ("-8.758871E-1").
+ * strtof would also take hex, inf, nan and spaces; and XGBoost 1.7 reads a
+ * mantissa of more than 9 digits as its default 0.5 without a word, so
+ * such a model is refused rather than predicted as XGBoost would not. */
+static qf_rc read_base_score(const json_t *bs, model_json *m, qf_err *err)
+{
+    const char *s = json_string_value(bs);
+    char *end = NULL;
+    m->base_score = strtof(s, &end);
+    if (s[strspn(s, "0123456789+-.eE")] != '\0' || end == s || *end != '\0' ||
+        !isfinite(m->base_score))
+        return qf_err_set(err, QF_EPARSE, "base_score \"%.40s\" is not a finite decimal", s);
+    if (mantissa_digits(s) > 9)
+        return qf_err_set(err, QF_EPARSE,
+                          "base_score \"%.40s\" has more than 9 significant digits (XGBoost 1.7 "
+                          "would read it as 0.5)",
+                          s);
     return QF_OK;
 }
 
@@ -315,16 +357,14 @@ static qf_rc read_params(const json_t *learner, model_json *m, qf_err *err)
                           n_target);
     if (m->softmax && n_class < 1)
         return qf_err_set(err, QF_EPARSE, "multi:softprob with num_class 0");
+    if (m->softmax && m->softmax_classes != SIZE_MAX && m->softmax_classes != n_class)
+        return qf_err_set(err, QF_EPARSE, "num_class %zu, but the objective's is %zu", n_class,
+                          m->softmax_classes);
     if (!m->softmax && n_class > 1)
         return qf_err_set(err, QF_EUNSUPPORTED, "num_class %zu with a regression objective",
                           n_class);
     m->n_groups = m->softmax ? n_class : 1;
-    const char *s = json_string_value(bs);
-    char *end = NULL;
-    m->base_score = strtof(s, &end);
-    if (end == s || *end != '\0' || !isfinite(m->base_score))
-        return qf_err_set(err, QF_EPARSE, "base_score \"%.40s\" is not a finite number", s);
-    return QF_OK;
+    return read_base_score(bs, m, err);
 }
 
 /* gradient_booster: a gbtree with as many trees as tree_info entries and
@@ -363,6 +403,7 @@ static qf_rc read_booster(const json_t *learner, model_json *m, qf_err *err)
 
 static qf_rc read_model(const json_t *doc, model_json *m, qf_err *err)
 {
+    m->softmax_classes = SIZE_MAX;
     json_t *learner = NULL;
     qf_rc rc = json_is_object(doc) ? QF_OK : qf_err_set(err, QF_EPARSE, "not an XGBoost model");
     if (rc == QF_OK)
@@ -425,12 +466,21 @@ static qf_rc read_tree(const json_t *trees, size_t k, tree_json *out, qf_err *er
                           "are supported",
                           k);
     tj.n = json_array_size(tj.left);
-    size_t n = tj.n;
-    if (n == 0 || json_array_size(tj.right) != n || json_array_size(tj.feature) != n ||
-        json_array_size(tj.cond) != n || json_array_size(tj.dleft) != n ||
-        (tj.stype != NULL && json_array_size(tj.stype) != n))
+    size_t n = tj.n, nodes = n;
+    json_t *param = json_object_get(t, "tree_param");
+    if (param != NULL) { /* XGBoost sizes the tree by num_nodes */
+        char path[32];
+        snprintf(path, sizeof path, "trees[%zu].tree_param", k);
+        rc = string_count(param, path, "num_nodes", INT_MAX, &nodes, err);
+        if (rc != QF_OK)
+            return rc;
+    }
+    if (n == 0 || nodes != n || json_array_size(tj.right) != n ||
+        json_array_size(tj.feature) != n || json_array_size(tj.cond) != n ||
+        json_array_size(tj.dleft) != n || (tj.stype != NULL && json_array_size(tj.stype) != n))
         return qf_err_set(err, QF_EPARSE,
-                          "trees[%zu]: the node arrays are empty or of different lengths", k);
+                          "trees[%zu]: num_nodes and the node arrays have different lengths (or 0)",
+                          k);
     *out = tj;
     return QF_OK;
 }

@@ -673,6 +673,34 @@ static void e_default_left(json_t *d)
 {
     set_int(d, "default_left", 0, 2);
 }
+static void e_hex_base(json_t *d)
+{
+    json_object_set_new(json_object_get(learner(d), "learner_model_param"), "base_score",
+                        json_string("0x1p-2"));
+}
+static void e_long_base(json_t *d)
+{
+    json_object_set_new(json_object_get(learner(d), "learner_model_param"), "base_score",
+                        json_string("0.1000000000"));
+}
+static void e_signed_count(json_t *d)
+{
+    json_object_set_new(json_object_get(learner(d), "learner_model_param"), "num_feature",
+                        json_string("+2"));
+}
+static void e_num_nodes(json_t *d)
+{
+    json_object_set_new(json_object_get(tree0(d), "tree_param"), "num_nodes", json_string("4"));
+}
+static void e_softmax_classes(json_t *d)
+{
+    json_t *p = json_object_get(learner(d), "learner_model_param");
+    json_object_set_new(p, "num_class", json_string("2"));
+    json_object_set_new(json_object_get(learner(d), "objective"), "name",
+                        json_string("multi:softprob"));
+    json_object_set_new(json_object_get(learner(d), "objective"), "softmax_multiclass_param",
+                        json_pack("{s:s}", "num_class", "3"));
+}
 static void e_condition(json_t *d)
 {
     json_array_set_new(json_object_get(tree0(d), "split_conditions"), 0, json_string("x"));
@@ -694,7 +722,7 @@ Test(forest, unsupported_and_broken_models_are_refused_by_name)
     expect_refused(e_leaf_range, QF_EPARSE, "trees[0] node 1: leaf value out of float range");
     expect_refused(e_id, QF_EPARSE, "trees[0] does not have id 0");
     expect_refused(e_tree_info, QF_EPARSE, "tree_info[0] is not a group in 0..0");
-    expect_refused(e_lengths, QF_EPARSE, "different lengths");
+    expect_refused(e_lengths, QF_EPARSE, "trees[0]: num_nodes and the node arrays");
     expect_refused(e_num_trees, QF_EPARSE, "num_trees 2, 1 trees");
     expect_refused(e_base_score, QF_EPARSE, "base_score \"abc\"");
     expect_refused(e_no_learner, QF_EPARSE, "model.learner is missing");
@@ -702,6 +730,11 @@ Test(forest, unsupported_and_broken_models_are_refused_by_name)
     expect_refused(e_leaf_right, QF_EPARSE, "node 1: a leaf with a right child");
     expect_refused(e_default_left, QF_EPARSE, "node 0: default_left is 2");
     expect_refused(e_condition, QF_EPARSE, "split_conditions[0] is not a number");
+    expect_refused(e_hex_base, QF_EPARSE, "base_score \"0x1p-2\" is not a finite decimal");
+    expect_refused(e_long_base, QF_EPARSE, "more than 9 significant digits");
+    expect_refused(e_signed_count, QF_EPARSE, "num_feature is \"+2\", not a count");
+    expect_refused(e_num_nodes, QF_EPARSE, "trees[0]: num_nodes and the node arrays");
+    expect_refused(e_softmax_classes, QF_EPARSE, "num_class 2, but the objective's is 3");
 }
 
 Test(forest, text_that_is_not_a_model_and_bad_calls)
