@@ -242,8 +242,9 @@ typedef struct model_json {
     json_t *tree_info; /* gradient_booster.model.tree_info */
 } model_json;
 
-/* Only 1.7.x: the prediction rules above were checked against 1.7.4, and
- * older versions summed a row's trees before adding base_score. */
+/* Only 1.7.x: the prediction rules above were checked against 1.7.4; other
+ * versions' predictors and JSON may differ (2.0 estimates base_score, 2.1
+ * has vector leaves). */
 static qf_rc read_version(const json_t *doc, qf_err *err)
 {
     json_t *v = NULL;
@@ -390,7 +391,8 @@ static qf_rc read_booster(const json_t *learner, model_json *m, qf_err *err)
     if (rc == QF_OK)
         rc = member(model, path, "gbtree_model_param", JSON_OBJECT, &param, err);
     if (rc == QF_OK)
-        rc = string_count(param, "gbtree_model_param", "num_trees", INT_MAX, &n_trees, err);
+        rc = string_count(param, "learner.gradient_booster.model.gbtree_model_param", "num_trees",
+                          INT_MAX, &n_trees, err);
     if (rc != QF_OK)
         return rc;
     m->n_trees = json_array_size(m->trees);
@@ -925,24 +927,33 @@ static int cmp_float(const void *a, const void *b)
 
 /* Each feature's distinct thresholds, ascending, into thr (n_features *
  * LV_THR, NaN after them); 0 when a feature has more than LV_THR - 1.
- * scratch holds n_nodes floats. */
+ * scratch holds n_nodes floats: the splits' thresholds grouped by feature
+ * (a counting sort), each group then sorted. */
 static int lv_thresholds(const qf_forest *f, size_t n_nodes, float *thr, float *scratch)
 {
+    size_t start[QF_FOREST_FEATURES_MAX + 2] = {0};
+    for (size_t i = 1; i < n_nodes; i++)
+        if (node_dist(f->nodes[i]) != 0)
+            start[(f->nodes[i] & FEAT_MASK) + 1]++;
+    for (size_t feat = 0; feat < f->n_features; feat++)
+        start[feat + 1] += start[feat];
+    size_t fill[QF_FOREST_FEATURES_MAX + 1];
+    memcpy(fill, start, sizeof fill);
+    for (size_t i = 1; i < n_nodes; i++)
+        if (node_dist(f->nodes[i]) != 0)
+            scratch[fill[f->nodes[i] & FEAT_MASK]++] = node_value(f->nodes[i]);
     for (size_t i = 0; i < f->n_features * LV_THR; i++)
         thr[i] = NAN;
     for (size_t feat = 0; feat < f->n_features; feat++) {
-        size_t n = 0, u = 0;
-        for (size_t i = 1; i < n_nodes; i++)
-            if (node_dist(f->nodes[i]) != 0 && (f->nodes[i] & FEAT_MASK) == feat)
-                scratch[n++] = node_value(f->nodes[i]);
-        qsort(scratch, n, sizeof *scratch, cmp_float);
-        float *t = thr + feat * LV_THR;
+        float *v = scratch + start[feat], *t = thr + feat * LV_THR;
+        size_t n = start[feat + 1] - start[feat], u = 0;
+        qsort(v, n, sizeof *v, cmp_float);
         for (size_t i = 0; i < n; i++) {
-            if (u > 0 && t[u - 1] == scratch[i])
+            if (u > 0 && t[u - 1] == v[i])
                 continue;
             if (u == LV_THR - 1)
                 return 0;
-            t[u++] = scratch[i];
+            t[u++] = v[i];
         }
     }
     return 1;
@@ -996,10 +1007,12 @@ static void lv_subtree(const node *p, int level, size_t r, const lv_fill *c)
     lv_subtree(p + dist + 1, level + 1, 2 * r + 1, c);
 }
 
-/* Levels of each chunk (the deepest of its trees) into depth; 0 when a
- * tree is deeper than LV_DEPTH. */
-static int lv_depths(const qf_forest *f, uint8_t *depth)
+/* Levels of each chunk (the deepest of its trees) into depth, and the
+ * rows and leaves of the kernel's arrays; 0 when a tree is deeper than
+ * LV_DEPTH or the arrays would outgrow the kernel's 32-bit offsets. */
+static int lv_sizes(const qf_forest *f, uint8_t *depth, size_t *out_rows, size_t *out_leaves)
 {
+    size_t rows = 0, leaves = 0;
     for (size_t c = 0; c < f->n_chunks; c++) {
         uint32_t d = 0;
         for (size_t b = c * (CHUNK / BLOCK); b < (c + 1) * (CHUNK / BLOCK); b++)
@@ -1007,8 +1020,12 @@ static int lv_depths(const qf_forest *f, uint8_t *depth)
         if (d > LV_DEPTH)
             return 0;
         depth[c] = (uint8_t)d;
+        rows += 2 * (((size_t)1 << d) - 1);
+        leaves += (size_t)CHUNK << d;
     }
-    return 1;
+    *out_rows = rows;
+    *out_leaves = leaves;
+    return leaves < INT32_MAX / 2 && rows < UINT32_MAX / 64;
 }
 
 /* Lays out and fills the kernel's arrays in mem (see lv_build). */
@@ -1037,41 +1054,36 @@ static void lv_fill_chunks(qf_forest *f, unsigned char *mem, const uint8_t *dept
 }
 
 /* Builds the AVX-512 kernel's arrays and makes it f's kernel, when the CPU
- * and the model allow it; QF_ENOMEM otherwise leaves f as it was. */
+ * and the model allow it (else f keeps the scalar kernel). QF_ENOMEM
+ * leaves f as it was. */
 static qf_rc lv_build(qf_forest *f, size_t n_nodes, qf_err *err)
 {
     if (!cpu_has_avx512() || f->n_features > LV_FEAT)
         return QF_OK;
     uint8_t *depth = scratch_alloc(f->n_chunks + 1, 1);
     float *scratch = scratch_alloc(n_nodes, sizeof(float));
+    unsigned char *mem = NULL;
     size_t rows = 0, leaves = 0;
-    qf_rc rc = depth != NULL && scratch != NULL
-                   ? QF_OK
-                   : qf_err_set(err, QF_ENOMEM, "out of memory building the kernel");
-    int ok = rc == QF_OK && lv_depths(f, depth);
-    for (size_t c = 0; ok && c < f->n_chunks; c++) {
-        rows += 2 * (((size_t)1 << depth[c]) - 1);
-        leaves += (size_t)CHUNK << depth[c];
+    qf_rc rc = QF_OK;
+    if (depth == NULL || scratch == NULL) {
+        rc = qf_err_set(err, QF_ENOMEM, "out of memory building the kernel");
+    } else if (lv_sizes(f, depth, &rows, &leaves)) {
+        size_t bytes = f->n_features * LV_THR * sizeof(float) + leaves * sizeof(float) +
+                       f->n_chunks * 9 + rows * 64 + 64; /* 64: to align the rows */
+        mem = scratch_alloc(bytes, 1);
+        if (mem == NULL)
+            rc = qf_err_set(err, QF_ENOMEM, "out of memory for the kernel (%zu bytes)", bytes);
+        else
+            memset(mem, 0, bytes);
     }
-    ok = ok && leaves < INT32_MAX / 2 && rows < UINT32_MAX / 64; /* the kernel's offsets */
-    size_t bytes = f->n_features * LV_THR * sizeof(float) + leaves * sizeof(float) +
-                   f->n_chunks * 9 + rows * 64 + 64;
-    unsigned char *mem = ok ? scratch_alloc(bytes, 1) : NULL;
-    if (ok && mem == NULL)
-        rc = qf_err_set(err, QF_ENOMEM, "out of memory for the kernel (%zu bytes)", bytes);
-    if (mem != NULL) {
-        memset(mem, 0, bytes);
+    if (mem != NULL && lv_thresholds(f, n_nodes, (float *)mem, scratch)) {
         f->lv.thr = (const float *)mem;
-        ok = lv_thresholds(f, n_nodes, (float *)mem, scratch);
-    }
-    if (mem != NULL && ok) {
         lv_fill_chunks(f, mem, depth, leaves);
         f->lv_mem = mem;
         f->kernel = KERNEL_AVX512;
-    } else {
-        scratch_free(mem);
-        f->lv = (lv_data){NULL, NULL, NULL, NULL, NULL, NULL};
+        mem = NULL;
     }
+    scratch_free(mem);
     scratch_free(depth);
     scratch_free(scratch);
     return rc;
