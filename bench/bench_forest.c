@@ -180,6 +180,31 @@ static const char *kernel_name(int k)
     return k == QF_FOREST_KERNEL_AVX512 ? "avx512" : "scalar";
 }
 
+/* The three forest lines of one kernel (or why it is not available). */
+static void bench_kernel(const setup *s, qf_forest **one, qf_forest *all, qf_forest_kernel k,
+                         double xgb)
+{
+    qf_err err = {0};
+    int ok = qf_forest_set_kernel(all, k, &err) == QF_OK;
+    for (size_t p = 0; ok && p < PARTS; p++)
+        ok = qf_forest_set_kernel(one[p], k, &err) == QF_OK;
+    if (!ok) {
+        printf("forest, %s kernel: not available here (%s)\n", kernel_name((int)k), err.msg);
+        return;
+    }
+    char label[80];
+    double t6 = ns_forests(s, one, PARTS);
+    snprintf(label, sizeof label, "forest, %s: six forests, one per model", kernel_name((int)k));
+    printf("%-52s %10.0f %8.1fx\n", label, t6, xgb / t6);
+    double t1 = ns_forests(s, &all, 1);
+    snprintf(label, sizeof label, "forest, %s: one forest of the six", kernel_name((int)k));
+    printf("%-52s %10.0f %8.1fx\n", label, t1, xgb / t1);
+    double tw = ns_wired(s, all);
+    snprintf(label, sizeof label, "forest, %s: one forest + gbdt's scale and sort",
+             kernel_name((int)k));
+    printf("%-52s %10.0f %8.1fx\n", label, tw, xgb / tw);
+}
+
 int main(void)
 {
     setup s;
@@ -202,26 +227,8 @@ int main(void)
     printf("%-52s %10s %9s\n", "predictor", "ns/row", "speed-up");
     double xgb = ns_xgboost(&s);
     printf("%-52s %10.0f %9s\n", "XGBoost (qf_gbdt_predict_row: 6 XGBoost calls)", xgb, "1.0x");
-    for (int k = QF_FOREST_KERNEL_SCALAR; k <= QF_FOREST_KERNEL_AVX512; k++) {
-        int ok = qf_forest_set_kernel(all, (qf_forest_kernel)k, &err) == QF_OK;
-        for (size_t p = 0; ok && p < PARTS; p++)
-            ok = qf_forest_set_kernel(one[p], (qf_forest_kernel)k, &err) == QF_OK;
-        if (!ok) {
-            printf("forest, %s kernel: not available here (%s)\n", kernel_name(k), err.msg);
-            continue;
-        }
-        char label[80];
-        double t6 = ns_forests(&s, one, PARTS);
-        snprintf(label, sizeof label, "forest, %s: six forests, one per model", kernel_name(k));
-        printf("%-52s %10.0f %8.1fx\n", label, t6, xgb / t6);
-        double t1 = ns_forests(&s, &all, 1);
-        snprintf(label, sizeof label, "forest, %s: one forest of the six", kernel_name(k));
-        printf("%-52s %10.0f %8.1fx\n", label, t1, xgb / t1);
-        double tw = ns_wired(&s, all);
-        snprintf(label, sizeof label, "forest, %s: one forest + gbdt's scale and sort",
-                 kernel_name(k));
-        printf("%-52s %10.0f %8.1fx\n", label, tw, xgb / tw);
-    }
+    for (int k = QF_FOREST_KERNEL_SCALAR; k <= QF_FOREST_KERNEL_AVX512; k++)
+        bench_kernel(&s, one, all, (qf_forest_kernel)k, xgb);
     printf("building the one forest from the six JSON texts: %.1f ms; the wired forest equals "
            "qf_gbdt_predict_row bit for bit on every row\n",
            build_ms);

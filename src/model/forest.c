@@ -438,7 +438,46 @@ static qf_rc tree_array(const json_t *t, size_t k, const char *key, json_t **out
     return member(t, path, key, JSON_ARRAY, out, err);
 }
 
-/* Checks tree k's shape (id, array lengths, no categories) into *out. */
+/* Tree t's node arrays into *tj. */
+static qf_rc tree_arrays(const json_t *t, size_t k, tree_json *tj, qf_err *err)
+{
+    qf_rc rc = tree_array(t, k, "left_children", &tj->left, err);
+    if (rc == QF_OK)
+        rc = tree_array(t, k, "right_children", &tj->right, err);
+    if (rc == QF_OK)
+        rc = tree_array(t, k, "split_indices", &tj->feature, err);
+    if (rc == QF_OK)
+        rc = tree_array(t, k, "split_conditions", &tj->cond, err);
+    if (rc == QF_OK)
+        rc = tree_array(t, k, "default_left", &tj->dleft, err);
+    tj->stype = json_object_get(t, "split_type");
+    tj->n = json_array_size(tj->left);
+    return rc;
+}
+
+/* The arrays all have num_nodes entries (XGBoost sizes the tree by it). */
+static qf_rc tree_lengths(const json_t *t, const tree_json *tj, qf_err *err)
+{
+    size_t n = tj->n, nodes = n;
+    json_t *param = json_object_get(t, "tree_param");
+    if (param != NULL) {
+        char path[48];
+        snprintf(path, sizeof path, "trees[%zu].tree_param", tj->k);
+        qf_rc rc = string_count(param, path, "num_nodes", INT_MAX, &nodes, err);
+        if (rc != QF_OK)
+            return rc;
+    }
+    if (n == 0 || nodes != n || json_array_size(tj->right) != n ||
+        json_array_size(tj->feature) != n || json_array_size(tj->cond) != n ||
+        json_array_size(tj->dleft) != n || (tj->stype != NULL && json_array_size(tj->stype) != n))
+        return qf_err_set(err, QF_EPARSE,
+                          "trees[%zu]: num_nodes and the node arrays have different lengths (or 0)",
+                          tj->k);
+    return QF_OK;
+}
+
+/* Checks tree k's shape (id, arrays and their lengths, no categories) into
+ * *out. */
 static qf_rc read_tree(const json_t *trees, size_t k, tree_json *out, qf_err *err)
 {
     json_t *t = json_array_get(trees, k);
@@ -447,44 +486,18 @@ static qf_rc read_tree(const json_t *trees, size_t k, tree_json *out, qf_err *er
     json_t *id = json_object_get(t, "id");
     if (!json_is_integer(id) || json_integer_value(id) != (json_int_t)k)
         return qf_err_set(err, QF_EPARSE, "trees[%zu] does not have id %zu", k, k);
-    tree_json tj = {.k = k};
-    json_t *cats = NULL;
-    qf_rc rc = tree_array(t, k, "left_children", &tj.left, err);
-    if (rc == QF_OK)
-        rc = tree_array(t, k, "right_children", &tj.right, err);
-    if (rc == QF_OK)
-        rc = tree_array(t, k, "split_indices", &tj.feature, err);
-    if (rc == QF_OK)
-        rc = tree_array(t, k, "split_conditions", &tj.cond, err);
-    if (rc == QF_OK)
-        rc = tree_array(t, k, "default_left", &tj.dleft, err);
-    if (rc != QF_OK)
-        return rc;
-    tj.stype = json_object_get(t, "split_type");
-    cats = json_object_get(t, "categories_nodes");
-    if (json_array_size(cats) > 0)
+    if (json_array_size(json_object_get(t, "categories_nodes")) > 0)
         return qf_err_set(err, QF_EUNSUPPORTED,
                           "trees[%zu] has categorical splits; only numerical splits "
                           "are supported",
                           k);
-    tj.n = json_array_size(tj.left);
-    size_t n = tj.n, nodes = n;
-    json_t *param = json_object_get(t, "tree_param");
-    if (param != NULL) { /* XGBoost sizes the tree by num_nodes */
-        char path[32];
-        snprintf(path, sizeof path, "trees[%zu].tree_param", k);
-        rc = string_count(param, path, "num_nodes", INT_MAX, &nodes, err);
-        if (rc != QF_OK)
-            return rc;
-    }
-    if (n == 0 || nodes != n || json_array_size(tj.right) != n ||
-        json_array_size(tj.feature) != n || json_array_size(tj.cond) != n ||
-        json_array_size(tj.dleft) != n || (tj.stype != NULL && json_array_size(tj.stype) != n))
-        return qf_err_set(err, QF_EPARSE,
-                          "trees[%zu]: num_nodes and the node arrays have different lengths (or 0)",
-                          k);
-    *out = tj;
-    return QF_OK;
+    tree_json tj = {.k = k};
+    qf_rc rc = tree_arrays(t, k, &tj, err);
+    if (rc == QF_OK)
+        rc = tree_lengths(t, &tj, err);
+    if (rc == QF_OK)
+        *out = tj;
+    return rc;
 }
 
 /* Integer entry i of arr, or QF_EPARSE naming tree k's field. */
