@@ -70,6 +70,7 @@ static void train(setup *s)
                       s->ds.target + s->first};
     if (qf_gbdt_train(&d, &p, &s->m, NULL, &err) != QF_OK)
         die("train", &err);
+    qf_gbdt_set_forest(s->m, 0); /* the baseline: XGBoost's own predictions */
     for (size_t k = 0; k < PARTS; k++) {
         if (qf_gbdt_part_json(s->m, k, &s->json[k], &s->len[k], &err) != QF_OK)
             die("json", &err);

@@ -885,6 +885,15 @@ static qf_rc ensure_forest(qf_gbdt *m, qf_err *err)
     return rc;
 }
 
+void qf_gbdt_set_forest(qf_gbdt *m, int on)
+{
+    if (m == NULL)
+        return;
+    qf_forest_free(m->forest);
+    m->forest = NULL;
+    m->forest_state = on ? 0 : -1;
+}
+
 qf_rc qf_gbdt_predict_row(qf_gbdt *m, const double *x, double *out_proba, double *out_q,
                           qf_err *err)
 {

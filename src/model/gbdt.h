@@ -132,6 +132,11 @@ double qf_gbdt_alpha(const qf_gbdt *m, size_t k);
 QF_NODISCARD qf_rc qf_gbdt_predict_row(qf_gbdt *m, const double *x, double *out_proba,
                                        double *out_q, qf_err *err);
 
+/* Whether one-row predictions go through the compiled forest (on, the
+ * default: model/forest.h, the same bits) or through XGBoost itself (off:
+ * for comparisons and benchmarks). */
+void qf_gbdt_set_forest(qf_gbdt *m, int on);
+
 /* The same for n_rows rows (row-major, n_features each) in one call per
  * model: out_proba[i * 3 + c], out_q[i * n_quantiles + k]. Bit-identical to
  * predicting the rows one at a time. */
