@@ -510,6 +510,13 @@ static qf_rc decide(qf_quantflow_state *q, size_t si, const qf_strategy_ctx *ctx
     double pos = ctx->positions != NULL ? ctx->positions[si] : 0.0;
     int64_t close_time = b->open_time[i] + q->bar_ms;
 
+    /* first, whatever the risk state: a run recording the cache records
+     * every bar, also those after its kill switch (the replaying variants
+     * may not trip it) */
+    model_out mo;
+    qf_rc rc = model_view(q, si, i, &mo, err);
+    if (rc != QF_OK)
+        return rc;
     if (q->on[P_RISK]) {
         /* post-trade check on marked-to-market equity: a breach flattens
          * the symbol for the rest of the run (no one resets a backtest) */
@@ -525,10 +532,6 @@ static qf_rc decide(qf_quantflow_state *q, size_t si, const qf_strategy_ctx *ctx
         }
     }
 
-    model_out mo;
-    qf_rc rc = model_view(q, si, i, &mo, err);
-    if (rc != QF_OK)
-        return rc;
     qf_fusion_inputs in = {.technical = qf_fusion_technical_score(raw[QF_F_RSI], raw[QF_F_BB_PCT_B],
                                                                   raw[QF_F_VWAP_DEVIATION]),
                            .ml = NAN,

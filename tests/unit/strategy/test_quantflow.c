@@ -226,6 +226,46 @@ Test(quantflow, cache_replays_exactly)
     free(replay);
 }
 
+/* A recording run whose drawdown kill switch trips still records every bar:
+ * the variant without risk checks, which trades on, replays them. */
+Test(quantflow, cache_recorded_past_a_kill_switch)
+{
+    cr_assert_eq(qf_config_set(&cfg, "risk.max_drawdown_pct=0.0001", NULL), QF_OK);
+    double *own = malloc(N_BARS * sizeof *own), *replay = malloc(N_BARS * sizeof *replay);
+    qf_quantflow_cache *cache = NULL;
+    cr_assert_eq(qf_quantflow_cache_new(1, &cache, NULL), QF_OK);
+    env.quantflow_cache = cache;
+    qf_strategy_params p = params(NULL);
+    /* equity falls below its peak as soon as the portfolio is not flat:
+     * feed a falling equity so the switch trips */
+    void *st = NULL;
+    qf_err err = {0};
+    cr_assert_eq(qf_strategy_quantflow.init(&p, 1, &st, &err), QF_OK, "%s", err.msg);
+    double pos = 0.0;
+    for (size_t t = 0; t < N_BARS; t++) {
+        qf_bars view = bars;
+        view.n = t + 1;
+        double equity = t < 600 ? 1e5 : 9e4; /* a 10 % drawdown at bar 600 */
+        qf_strategy_ctx ctx = {&view, 1, t, &pos, equity, NULL};
+        cr_assert_eq(qf_strategy_quantflow.on_bar(st, &ctx, &own[t], &err), QF_OK, "%s", err.msg);
+    }
+    cr_expect_eq(qf_quantflow_stats_of(st)->kill_switch_trips, 1);
+    qf_strategy_quantflow.free(st);
+    for (size_t t = 600; t < N_BARS; t++)
+        cr_assert_eq(own[t], 0.0, "flat after the trip (bar %zu)", t);
+    p = params("risk=0");
+    env.quantflow_cache = NULL;
+    run(&bars, &p, own);
+    env.quantflow_cache = cache;
+    qf_quantflow_stats st2 = run(&bars, &p, replay);
+    cr_expect_eq(st2.trainings, 0);
+    cr_expect_eq(memcmp(own, replay, N_BARS * sizeof *own), 0, "replayed past the trip");
+    env.quantflow_cache = NULL;
+    qf_quantflow_cache_free(cache);
+    free(own);
+    free(replay);
+}
+
 Test(quantflow, bad_input)
 {
     void *st = NULL;
