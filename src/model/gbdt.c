@@ -608,10 +608,6 @@ typedef struct train_set {
     float *label;     /* used */
     double *y;        /* used */
     double *y_scaled; /* used: y / target_scale(y) */
-    double *sorted;
-    float *grad;
-    float *hess;
-    DMatrixHandle dm;
 } train_set;
 
 static void train_set_free(train_set *t)
@@ -620,11 +616,6 @@ static void train_set_free(train_set *t)
     free(t->label);
     free(t->y);
     free(t->y_scaled);
-    free(t->sorted);
-    free(t->grad);
-    free(t->hess);
-    if (t->dm != NULL)
-        XGDMatrixFree(t->dm);
 }
 
 static qf_rc train_set_build(const qf_gbdt_data *d, size_t used, train_set *t, qf_err *err)
@@ -635,10 +626,7 @@ static qf_rc train_set_build(const qf_gbdt_data *d, size_t used, train_set *t, q
     t->label = malloc(used * sizeof *t->label);
     t->y = malloc(used * sizeof *t->y);
     t->y_scaled = malloc(used * sizeof *t->y_scaled);
-    t->sorted = malloc(used * sizeof *t->sorted);
-    t->grad = malloc(used * sizeof *t->grad);
-    t->hess = malloc(used * sizeof *t->hess);
-    if (!t->x || !t->label || !t->y || !t->y_scaled || !t->sorted || !t->grad || !t->hess)
+    if (!t->x || !t->label || !t->y || !t->y_scaled)
         return qf_err_set(err, QF_ENOMEM, "gbdt: out of memory for %zu training rows", used);
     size_t j = 0;
     for (size_t i = 0; i < d->n_rows; i++) {
@@ -651,17 +639,13 @@ static qf_rc train_set_build(const qf_gbdt_data *d, size_t used, train_set *t, q
         t->y[j] = d->target[i];
         j++;
     }
-    qf_rc rc = XGB(QF_EINVAL, "XGDMatrixCreateFromMat",
-                   XGDMatrixCreateFromMat(t->x, (bst_ulong)used, (bst_ulong)nf, NAN, &t->dm));
-    if (rc == QF_OK)
-        rc = XGB(QF_EINVAL, "XGDMatrixSetFloatInfo",
-                 XGDMatrixSetFloatInfo(t->dm, "label", t->label, (bst_ulong)used));
-    return rc;
+    return QF_OK;
 }
 
-/* One part's training in a thread of its own: its own DMatrix (XGBoost
- * caches the histogram index in the DMatrix, so boosters must not share
- * one across threads) and its own gradient buffers. */
+/* One part's training, in a thread of its own when there are several: its
+ * own DMatrix (XGBoost caches the histogram index in the DMatrix, so
+ * boosters must not share one across threads) and its own gradient buffers.
+ * On one thread the parts simply train one after another. */
 typedef struct part_job {
     qf_gbdt *m;
     const train_set *t;
@@ -724,13 +708,6 @@ static qf_rc train_parts(qf_gbdt *m, train_set *t, size_t used, size_t nf, const
         m->scale[1 + k] = scale;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int threads = p->n_threads > 0 ? p->n_threads : (int)(cores > 0 ? cores : 1);
-    if (threads <= 1) {
-        qf_rc rc = train_classifier(t->dm, p, &m->parts[0], err);
-        quant_scratch s = {t->y_scaled, used, scale, t->sorted, t->grad, t->hess};
-        for (size_t k = 0; rc == QF_OK && k < p->n_quantiles; k++)
-            rc = train_quantile(t->dm, p, &s, p->quantiles[k], &m->parts[1 + k], err);
-        return rc;
-    }
     part_job *j = calloc(1, sizeof *j);
     if (j == NULL)
         return qf_err_set(err, QF_ENOMEM, "gbdt: out of memory");
