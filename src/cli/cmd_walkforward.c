@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/bt_run.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "core/time.h"
@@ -179,15 +180,8 @@ int qf_cmd_walkforward(qf_cli *cli, int argc, char **argv)
             json_object_set_new(jf, "test_from_ms", json_integer(b.open_time[s->test_begin]));
             json_object_set_new(jf, "test_to_ms", json_integer(b.open_time[s->test_end - 1]));
         }
-        if (out != NULL) {
-            char tmp[4096];
-            snprintf(tmp, sizeof tmp, "%s.tmp", out);
-            if (json_dump_file(doc, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0 ||
-                rename(tmp, out) != 0) {
-                remove(tmp);
-                rc = qf_err_set(&err, QF_EIO, "--out: cannot write %s", out);
-            }
-        }
+        if (out != NULL && (rc = bt_write_json(out, doc, &err)) != QF_OK)
+            qf_err_prefix(&err, "--out");
     }
     if (rc == QF_OK && cli->json) {
         json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
