@@ -240,6 +240,26 @@ static void root_of(const qf_model_record *r, char *out, size_t size, const char
         snprintf(out, size, "%s", fallback);
 }
 
+/* Opens the store and looks model id up in it: *out_recorded says whether
+ * the store holds its record (r), root receives the registry directory the
+ * model's files are under (the record's, else models_dir). The store stays
+ * open in *out_store for the caller to close. */
+static qf_rc find_model(qf_cli *cli, const char *id, const char *models_dir, qf_store **out_store,
+                        qf_model_record *r, int *out_recorded, char *root, size_t size, qf_err *err)
+{
+    *out_recorded = 0;
+    qf_rc rc = qf_registry_check_id(id, err);
+    if (rc == QF_OK)
+        rc = qf_cli_open_store(cli, out_store, err);
+    if (rc == QF_OK) {
+        qf_rc got = qf_store_get_model(*out_store, id, r, err);
+        *out_recorded = got == QF_OK;
+        rc = got == QF_ENOTFOUND ? QF_OK : got;
+    }
+    root_of(r, root, size, models_dir);
+    return rc;
+}
+
 /* The store's record alone, when the model's directory is gone. */
 static int show_record(qf_cli *cli, const qf_model_record *r, const qf_err *why)
 {
@@ -266,18 +286,10 @@ static int show(qf_cli *cli, const char *id, const char *models_dir)
     qf_store *store = NULL;
     qf_model_record r;
     qf_model_record_init(&r);
-    qf_rc rc = qf_registry_check_id(id, &err);
-    if (rc == QF_OK)
-        rc = qf_cli_open_store(cli, &store, &err);
     int recorded = 0;
-    if (rc == QF_OK) {
-        qf_rc got = qf_store_get_model(store, id, &r, &err);
-        recorded = got == QF_OK;
-        rc = got == QF_ENOTFOUND ? QF_OK : got;
-    }
-    qf_store_close(store);
     char root[4096];
-    root_of(&r, root, sizeof root, models_dir);
+    qf_rc rc = find_model(cli, id, models_dir, &store, &r, &recorded, root, sizeof root, &err);
+    qf_store_close(store);
     qf_model_meta m;
     qf_model_meta_init(&m);
     int code = QF_EXIT_OK;
@@ -341,15 +353,9 @@ static int drift(qf_cli *cli, const char *id, const char *models_dir, size_t rec
     qf_store *store = NULL;
     qf_model_record r;
     qf_model_record_init(&r);
-    qf_rc rc = qf_registry_check_id(id, &err);
-    if (rc == QF_OK)
-        rc = qf_cli_open_store(cli, &store, &err);
-    if (rc == QF_OK) {
-        qf_rc got = qf_store_get_model(store, id, &r, &err);
-        rc = got == QF_ENOTFOUND ? QF_OK : got;
-    }
+    int recorded = 0;
     char root[4096];
-    root_of(&r, root, sizeof root, models_dir);
+    qf_rc rc = find_model(cli, id, models_dir, &store, &r, &recorded, root, sizeof root, &err);
     if (rc == QF_OK)
         rc = qf_registry_read_meta(root, id, &m, &err);
     if (rc == QF_OK)
