@@ -30,7 +30,11 @@
     X(EEXIST, "already exists")                                                                    \
     X(EINTR, "interrupted")                                                                        \
     X(EUNSUPPORTED, "not supported")                                                               \
-    X(ESTATE, "invalid state")
+    X(ESTATE, "invalid state")                                                                     \
+    X(ENET, "network error")                                                                       \
+    X(EUNKNOWN, "outcome unknown")                                                                 \
+    X(EREJECTED, "rejected by the exchange")                                                       \
+    X(ERATELIMIT, "rate limited")
 
 typedef enum {
 #define QF_RC_ENUM(name, msg) QF_##name,

@@ -147,6 +147,10 @@ Test(err, every_code_has_distinct_name_and_message)
         {QF_EINTR, "EINTR", "interrupted"},
         {QF_EUNSUPPORTED, "EUNSUPPORTED", "not supported"},
         {QF_ESTATE, "ESTATE", "invalid state"},
+        {QF_ENET, "ENET", "network error"},
+        {QF_EUNKNOWN, "EUNKNOWN", "outcome unknown"},
+        {QF_EREJECTED, "EREJECTED", "rejected by the exchange"},
+        {QF_ERATELIMIT, "ERATELIMIT", "rate limited"},
     };
     size_t n = sizeof want / sizeof want[0];
     /* New codes must be added here too. */
