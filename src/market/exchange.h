@@ -33,9 +33,9 @@
 
 typedef struct qf_exchange qf_exchange;
 
-#define QF_VENUE_SYMBOL_MAX 32
+#define QF_VENUE_SYMBOL_MAX   32
 #define QF_VENUE_ORDER_ID_MAX 64
-#define QF_ASSET_MAX 16
+#define QF_ASSET_MAX          16
 
 /* Trading rules of one symbol (Binance exchangeInfo filters, Coinbase
  * product increments). A value of 0 means "no such rule". */
@@ -47,9 +47,9 @@ typedef struct qf_symbol_rules {
     double tick_size, min_price, max_price; /* PRICE_FILTER / price_increment */
     double step_size, min_qty, max_qty;     /* LOT_SIZE / base_increment, base_min/max_size */
     double market_step_size, market_min_qty, market_max_qty; /* MARKET_LOT_SIZE; 0 = as LOT_SIZE */
-    double min_notional, max_notional;      /* NOTIONAL / MIN_NOTIONAL / quote_min/max_size */
+    double min_notional, max_notional; /* NOTIONAL / MIN_NOTIONAL / quote_min/max_size */
     bool min_notional_market, max_notional_market; /* applyMinToMarket / applyMaxToMarket */
-    int64_t fetched_at;                     /* when the venue said so */
+    int64_t fetched_at;                            /* when the venue said so */
 } qf_symbol_rules;
 
 typedef struct qf_ticker {
@@ -110,7 +110,7 @@ typedef struct qf_balance {
 
 typedef struct qf_account_info {
     bool can_trade, can_withdraw, can_deposit;
-    char permissions[128]; /* e.g. "SPOT" or the venue's scopes, comma-separated */
+    char permissions[128];       /* e.g. "SPOT" or the venue's scopes, comma-separated */
     double maker_fee, taker_fee; /* fractions; NaN when the venue does not say */
 } qf_account_info;
 

@@ -30,10 +30,10 @@ typedef struct qf_exchange_ops {
                     qf_trade **out_trades, size_t *out_n_trades, qf_err *err);
     qf_rc (*cancel)(qf_exchange *ex, const char *symbol, const char *client_id,
                     qf_order_report *out, qf_err *err);
-    qf_rc (*query)(qf_exchange *ex, const char *symbol, const char *client_id,
-                   qf_order_report *out, qf_err *err);
-    qf_rc (*open_orders)(qf_exchange *ex, const char *symbol, qf_order_report **out,
-                         size_t *out_n, qf_err *err);
+    qf_rc (*query)(qf_exchange *ex, const char *symbol, const char *client_id, qf_order_report *out,
+                   qf_err *err);
+    qf_rc (*open_orders)(qf_exchange *ex, const char *symbol, qf_order_report **out, size_t *out_n,
+                         qf_err *err);
     qf_rc (*trades)(qf_exchange *ex, const char *symbol, const char *client_id, qf_trade **out,
                     size_t *out_n, qf_err *err);
     qf_rc (*balances)(qf_exchange *ex, qf_balance **out, size_t *out_n, qf_err *err);
@@ -42,15 +42,15 @@ typedef struct qf_exchange_ops {
 
 struct qf_exchange {
     const qf_exchange_ops *ops;
-    char base_url[QF_CONFIG_STR_MAX]; /* no trailing slash */
+    char base_url[QF_CONFIG_STR_MAX];   /* no trailing slash */
     char api_key[QF_CONFIG_STR_MAX];    /* secret: never logged */
     char api_secret[QF_CONFIG_STR_MAX]; /* secret: never logged */
     qf_http *http;
     qf_ratelimit *limiter;
     int64_t clock_offset_ms; /* venue clock - local clock, from server_time */
     bool clock_synced;
-    int recv_window_ms;      /* Binance recvWindow, 5000 */
-    qf_symbol_rules *rules;  /* cache, every symbol of the venue */
+    int recv_window_ms;     /* Binance recvWindow, 5000 */
+    qf_symbol_rules *rules; /* cache, every symbol of the venue */
     size_t n_rules;
     int64_t rules_loaded_at; /* local ms; 0 = never */
     void *venue_state;       /* adapter-private, freed by venue_free */

@@ -59,17 +59,17 @@ typedef enum { QF_HTTP_GET = 0, QF_HTTP_POST, QF_HTTP_DELETE } qf_http_method;
 
 typedef struct qf_http_req {
     qf_http_method method;
-    const char *url;             /* full URL, query string included */
-    const char *const *headers;  /* "Name: value" strings, NULL-terminated; may be NULL */
-    const char *body;            /* may be NULL */
+    const char *url;            /* full URL, query string included */
+    const char *const *headers; /* "Name: value" strings, NULL-terminated; may be NULL */
+    const char *body;           /* may be NULL */
     size_t body_len;
-    bool idempotent;             /* false: sent exactly once (order placement) */
-    int weight;                  /* request weight charged to the limiter before the call */
+    bool idempotent; /* false: sent exactly once (order placement) */
+    int weight;      /* request weight charged to the limiter before the call */
 } qf_http_req;
 
 typedef struct qf_http_resp {
-    long status;          /* HTTP status */
-    char *body;           /* NUL-terminated, malloc'd (may be empty) */
+    long status; /* HTTP status */
+    char *body;  /* NUL-terminated, malloc'd (may be empty) */
     size_t len;
     long retry_after_s;   /* Retry-After header, -1 when absent */
     long used_weight_1m;  /* X-MBX-USED-WEIGHT-1M, -1 when absent */
@@ -87,8 +87,7 @@ void qf_http_free(qf_http *h);
 
 /* Sends the request with the policy above. On QF_OK resp holds the answer
  * (free with qf_http_resp_free); otherwise resp is left empty. */
-QF_NODISCARD qf_rc qf_http_do(qf_http *h, const qf_http_req *req, qf_http_resp *resp,
-                              qf_err *err);
+QF_NODISCARD qf_rc qf_http_do(qf_http *h, const qf_http_req *req, qf_http_resp *resp, qf_err *err);
 void qf_http_resp_free(qf_http_resp *resp);
 
 /* Percent-encodes s (RFC 3986 unreserved characters kept) into out; returns

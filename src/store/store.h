@@ -19,6 +19,7 @@
 #ifndef QF_STORE_STORE_H
 #define QF_STORE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -333,6 +334,84 @@ QF_NODISCARD qf_rc qf_store_list_models(qf_store *store, const char *symbol,
  * is none; *out is unchanged on failure. */
 QF_NODISCARD qf_rc qf_store_get_model(qf_store *store, const char *model_id, qf_model_record *out,
                                       qf_err *err);
+
+/* ---- orders, fills, positions and portfolio (exec/, risk/portfolio) ----
+ * An account is "paper" or "live". Orders are keyed by client_id (the
+ * idempotency key, persisted BEFORE the order is sent); fills by
+ * (client_id, trade_id). Applying a fill is ONE transaction: the fill, the
+ * order's new filled quantity/status, the position and the account's cash
+ * are written together or not at all. */
+
+#define QF_ACCOUNT_MAX 16
+
+typedef struct qf_order_row {
+    qf_order order;               /* client_id, exchange, symbol, side, type, tif,
+                                   * quantity, limit_price (NaN: none), filled_qty,
+                                   * avg_fill_price (NaN: none), status, created_at,
+                                   * updated_at */
+    char account[QF_ACCOUNT_MAX]; /* paper | live */
+    char venue_order_id[64];      /* "" until the venue gave one */
+    int64_t bar_time;             /* the signal's bar, -1 when none (manual order) */
+    int attempt;                  /* >= 1 */
+    double expected_price;        /* price the decision assumed, NaN when unknown */
+    char reason[160];             /* why rejected / cancelled / expired, "" otherwise */
+} qf_order_row;
+
+typedef struct qf_fill_row {
+    qf_fill fill;       /* client_id, symbol, side, quantity, price, fee (quote), time */
+    char trade_id[64];  /* venue trade id (paper: generated), unique per order */
+    char fee_asset[16]; /* "" when the fee is in the quote asset */
+    int liquidity;      /* 0 unknown, 1 maker, 2 taker */
+} qf_fill_row;
+
+/* Inserts a new order (normally status pending). A client_id already stored
+ * is QF_EEXIST and nothing is written; bad fields QF_EINVAL. */
+QF_NODISCARD qf_rc qf_store_insert_order(qf_store *store, const qf_order_row *row, qf_err *err);
+/* Rewrites the mutable fields (venue_order_id, filled_qty, avg_fill_price,
+ * status, reason, updated_at, attempt) of the order with row->order.client_id;
+ * QF_ENOTFOUND when there is none. */
+QF_NODISCARD qf_rc qf_store_update_order(qf_store *store, const qf_order_row *row, qf_err *err);
+/* QF_ENOTFOUND when client_id is not stored; *out unchanged then. */
+QF_NODISCARD qf_rc qf_store_get_order(qf_store *store, const char *client_id, qf_order_row *out,
+                                      qf_err *err);
+/* Orders of an account (NULL: every account) whose status bit is set in
+ * status_mask (bit 1u << qf_order_status; 0: every status), oldest first.
+ * *out is malloc'd (NULL when none); the caller frees it. */
+QF_NODISCARD qf_rc qf_store_list_orders(qf_store *store, const char *account, unsigned status_mask,
+                                        qf_order_row **out, size_t *out_n, qf_err *err);
+
+/* The account's cash and positions as last saved. *out_found = false (and
+ * cash/positions untouched) for an account never saved. *out_positions is
+ * malloc'd (NULL when none). */
+QF_NODISCARD qf_rc qf_store_load_portfolio(qf_store *store, const char *account, double *out_cash,
+                                           qf_position **out_positions, size_t *out_n,
+                                           bool *out_found, qf_err *err);
+/* Writes the account's cash and every given position (a position absent from
+ * the list is left as stored) in one transaction. */
+QF_NODISCARD qf_rc qf_store_save_portfolio(qf_store *store, const char *account, double cash,
+                                           const qf_position *positions, size_t n, int64_t time,
+                                           qf_err *err);
+/* One transaction: inserts the fill, rewrites the order (order_after), the
+ * position of the fill's symbol (position_after) and the cash. A fill whose
+ * (client_id, trade_id) is already stored is QF_EEXIST and nothing is
+ * written (a replayed fill is never applied twice). */
+QF_NODISCARD qf_rc qf_store_record_fill(qf_store *store, const char *account,
+                                        const qf_fill_row *fill, const qf_order_row *order_after,
+                                        const qf_position *position_after, double cash_after,
+                                        qf_err *err);
+/* Fills of one order (client_id) or of an account (client_id NULL), oldest
+ * first; *out malloc'd. */
+QF_NODISCARD qf_rc qf_store_list_fills(qf_store *store, const char *account, const char *client_id,
+                                       qf_fill_row **out, size_t *out_n, qf_err *err);
+/* Upserts an equity snapshot keyed by (account, time); positions_json may be
+ * NULL, else must parse. */
+QF_NODISCARD qf_rc qf_store_insert_snapshot(qf_store *store, const char *account,
+                                            const qf_snapshot *snap, const char *positions_json,
+                                            qf_err *err);
+/* Snapshots of an account with from <= time <= to, ascending; *out malloc'd. */
+QF_NODISCARD qf_rc qf_store_list_snapshots(qf_store *store, const char *account, int64_t from,
+                                           int64_t to, qf_snapshot **out, size_t *out_n,
+                                           qf_err *err);
 
 /* The backend's name ("sqlite"); "none" for NULL. */
 const char *qf_store_backend_name(const qf_store *store);
