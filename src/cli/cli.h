@@ -61,5 +61,9 @@ int qf_cmd_montecarlo(qf_cli *cli, int argc, char **argv);
 int qf_cmd_ablation(qf_cli *cli, int argc, char **argv);
 int qf_cmd_sentiment(qf_cli *cli, int argc, char **argv);
 int qf_cmd_risk(qf_cli *cli, int argc, char **argv);
+int qf_cmd_backfill(qf_cli *cli, int argc, char **argv);
+int qf_cmd_order(qf_cli *cli, int argc, char **argv);
+int qf_cmd_exchange(qf_cli *cli, int argc, char **argv);
+int qf_cmd_mock_exchange(qf_cli *cli, int argc, char **argv);
 
 #endif

@@ -25,6 +25,7 @@ typedef struct command {
 static const command commands[] = {
     {"import", qf_cmd_import, "import Binance kline CSV files into the store"},
     {"data", qf_cmd_data, "list stored market data (data list)"},
+    {"backfill", qf_cmd_backfill, "fetch candles from an exchange into the store, resumable"},
     {"features", qf_cmd_features, "write a series' technical features as CSV"},
     {"train", qf_cmd_train, "train the GBDT models on a series, cross-validate, save them"},
     {"model", qf_cmd_model, "trained models: model list | model show ID"},
@@ -34,6 +35,9 @@ static const command commands[] = {
     {"ablation", qf_cmd_ablation, "run quantflow with each part switched off in turn"},
     {"risk", qf_cmd_risk, "kill switch and risk audit trail (risk status|kill|reset)"},
     {"sentiment", qf_cmd_sentiment, "import news sentiment events; score a market as of a time"},
+    {"order", qf_cmd_order, "place an order, paper or live, through the order manager"},
+    {"exchange", qf_cmd_exchange, "check an exchange's API keys (exchange test)"},
+    {"mock-exchange", qf_cmd_mock_exchange, "run the mock Binance/Coinbase exchange on 127.0.0.1"},
     {"migrate", qf_cmd_migrate, "apply pending database migrations"},
     {"config", qf_cmd_config, "show, check or change the configuration (config show|check|set)"},
 };
