@@ -141,7 +141,8 @@ QF_NODISCARD qf_rc qf_exchange_candles_page(qf_exchange *ex, const char *symbol,
 
 QF_NODISCARD qf_rc qf_exchange_ticker(qf_exchange *ex, const char *symbol, qf_ticker *out,
                                       qf_err *err);
-/* Order book snapshot, up to `limit` levels per side (out->time = receipt). */
+/* Order book snapshot, up to `limit` levels per side (out->time = receipt).
+ * The levels belong to ex and stay valid until the next depth call or close. */
 QF_NODISCARD qf_rc qf_exchange_depth(qf_exchange *ex, const char *symbol, int limit, qf_book *out,
                                      qf_err *err);
 /* Symbol rules, from a cache refreshed after 10 minutes (or on force). An

@@ -55,7 +55,22 @@ struct qf_exchange {
     int64_t rules_loaded_at; /* local ms; 0 = never */
     void *venue_state;       /* adapter-private, freed by venue_free */
     void (*venue_free)(void *state);
+    qf_book_level *book_levels; /* qf_exchange_depth's levels, valid until the next call */
+    size_t book_cap;
 };
+
+/* Venue clock now: local wall clock + clock_offset_ms (0 until synced). */
+int64_t qf_exchange_venue_now(const qf_exchange *ex);
+
+/* GET base_url + path_query (idempotent: retried per http.h) charging
+ * `weight`. QF_OK whatever the status: the caller reads resp->status. */
+QF_NODISCARD qf_rc qf_exchange_get(qf_exchange *ex, const char *path_query, int weight,
+                                   qf_http_resp *resp, qf_err *err);
+
+/* Records a server time: sets clock_offset_ms (venue - local, using the
+ * middle of the request's round trip) and shares it with the limiter. */
+void qf_exchange_note_server_time(qf_exchange *ex, int64_t server_ms, int64_t sent_at_ms,
+                                  int64_t received_at_ms);
 
 extern const qf_exchange_ops qf_binance_ops;
 extern const qf_exchange_ops qf_coinbase_ops;

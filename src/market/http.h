@@ -53,6 +53,7 @@ typedef struct qf_http_opts {
     long backoff_max_ms;     /* cap; 0: 8000 */
     bool insecure;           /* true turns TLS verification off (never by default) */
     qf_ratelimit *limiter;   /* shared budget, borrowed; may be NULL */
+    size_t max_body;         /* response body cap (QF_ERANGE above); 0: 64 MiB */
 } qf_http_opts;
 
 typedef enum { QF_HTTP_GET = 0, QF_HTTP_POST, QF_HTTP_DELETE } qf_http_method;

@@ -1,0 +1,14 @@
+/*
+ * binance.c - the Binance Spot ops table: market data from binance_market.c,
+ * execution from binance_trade.c (a NULL slot is QF_EUNSUPPORTED).
+ */
+#include "market/binance_int.h"
+
+const qf_exchange_ops qf_binance_ops = {
+    .venue = "binance",
+    .server_time = qf_binance_server_time,
+    .candles_page = qf_binance_candles_page,
+    .ticker = qf_binance_ticker,
+    .depth = qf_binance_depth,
+    .load_rules = qf_binance_load_rules,
+};

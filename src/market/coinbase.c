@@ -1,0 +1,10 @@
+/*
+ * coinbase.c - the Coinbase Advanced Trade ops table: market data from
+ * coinbase_market.c, execution from coinbase_trade.c (a NULL slot is
+ * QF_EUNSUPPORTED).
+ */
+#include "market/coinbase_int.h"
+
+const qf_exchange_ops qf_coinbase_ops = {
+    .venue = "coinbase",
+};
