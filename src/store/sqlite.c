@@ -77,6 +77,17 @@
     "id, name, version, kind, exchange, symbol, timeframe, created_at, train_from, train_to, "     \
     "feature_names, params, metrics, path, sha256, status"
 
+/* orders and fills as sqlite_orders.c binds and reads them (order matters). */
+#define SQ_ORDER_COLS                                                                              \
+    "client_id, exchange_order_id, account, exchange, symbol, side, type, time_in_force, "         \
+    "quantity, limit_price, filled_qty, avg_fill_price, status, bar_time, attempt, reason, "       \
+    "created_at, updated_at, expected_price"
+#define SQ_FILL_COLS                                                                               \
+    "client_id, trade_id, symbol, side, quantity, price, fee, fee_asset, liquidity, time"
+#define SQ_FILL_COLS_F                                                                             \
+    "f.client_id, f.trade_id, f.symbol, f.side, f.quantity, f.price, f.fee, f.fee_asset, "         \
+    "f.liquidity, f.time"
+
 static const char *const stmt_sql[SQ_COUNT] = {
     [SQ_BEGIN] = "BEGIN IMMEDIATE",
     [SQ_COMMIT] = "COMMIT",
@@ -146,6 +157,39 @@ static const char *const stmt_sql[SQ_COUNT] = {
                       "?1 ORDER BY created_at, id",
     [SQ_MODEL_GET] = "SELECT " SQ_MODEL_COLS " FROM model_artifacts WHERE name = ?1 ORDER BY "
                      "version DESC LIMIT 1",
+    [SQ_ORDER_INSERT] = "INSERT INTO orders(" SQ_ORDER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+    [SQ_ORDER_UPDATE] = "UPDATE orders SET exchange_order_id = ?2, filled_qty = ?3, "
+                        "avg_fill_price = ?4, status = ?5, reason = ?6, updated_at = ?7, "
+                        "attempt = ?8 WHERE client_id = ?1",
+    [SQ_ORDER_GET] = "SELECT " SQ_ORDER_COLS " FROM orders WHERE client_id = ?1",
+    [SQ_ORDER_LIST] = "SELECT " SQ_ORDER_COLS " FROM orders WHERE ?1 IS NULL OR account = ?1 "
+                      "ORDER BY created_at, id",
+    [SQ_FILL_INSERT] = "INSERT INTO fills(" SQ_FILL_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                       "?8, ?9, ?10) ON CONFLICT(client_id, trade_id) DO NOTHING",
+    [SQ_FILL_LIST] = "SELECT " SQ_FILL_COLS_F " FROM fills f JOIN orders o ON o.client_id = "
+                     "f.client_id WHERE o.account = ?1 AND (?2 IS NULL OR f.client_id = ?2) "
+                     "ORDER BY f.time, f.id",
+    [SQ_POSITION_PUT] = "INSERT INTO positions(account, symbol, quantity, avg_entry, "
+                        "realized_pnl, fees, mark_price, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+                        "?6, ?7, ?8) ON CONFLICT(account, symbol) DO UPDATE SET quantity = "
+                        "excluded.quantity, avg_entry = excluded.avg_entry, realized_pnl = "
+                        "excluded.realized_pnl, fees = excluded.fees, mark_price = "
+                        "excluded.mark_price, updated_at = excluded.updated_at",
+    [SQ_POSITION_LIST] = "SELECT symbol, quantity, avg_entry, realized_pnl, fees, mark_price "
+                         "FROM positions WHERE account = ?1 ORDER BY symbol",
+    [SQ_ACCOUNT_GET] = "SELECT cash FROM accounts WHERE account = ?1",
+    [SQ_ACCOUNT_PUT] = "INSERT INTO accounts(account, cash, updated_at) VALUES (?1, ?2, ?3) ON "
+                       "CONFLICT(account) DO UPDATE SET cash = excluded.cash, updated_at = "
+                       "excluded.updated_at",
+    [SQ_SNAPSHOT_PUT] = "INSERT INTO portfolio_snapshots(account, time, cash, equity, "
+                        "gross_exposure, drawdown, positions) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                        "ON CONFLICT(account, time) DO UPDATE SET cash = excluded.cash, equity = "
+                        "excluded.equity, gross_exposure = excluded.gross_exposure, drawdown = "
+                        "excluded.drawdown, positions = excluded.positions",
+    [SQ_SNAPSHOT_RANGE] = "SELECT time, cash, equity, gross_exposure, drawdown FROM "
+                          "portfolio_snapshots WHERE account = ?1 AND time BETWEEN ?2 AND ?3 "
+                          "ORDER BY time",
 };
 
 _Static_assert(SQ_UPSERT_BLOCK == 32, "SQ_V32 binds 32 rows");
@@ -451,6 +495,16 @@ static const qf_store_backend sqlite_backend = {
     .insert_model = sq_insert_model,
     .list_models = sq_list_models,
     .get_model = sq_get_model,
+    .insert_order = sq_insert_order,
+    .update_order = sq_update_order,
+    .get_order = sq_get_order,
+    .list_orders = sq_list_orders,
+    .record_fill = sq_record_fill,
+    .list_fills = sq_list_fills,
+    .load_portfolio = sq_load_portfolio,
+    .save_portfolio = sq_save_portfolio,
+    .insert_snapshot = sq_insert_snapshot,
+    .list_snapshots = sq_list_snapshots,
 };
 
 static qf_rc open_connection(sqlite_store *s, int readonly, qf_err *err)

@@ -56,6 +56,18 @@ typedef enum {
     SQ_MODEL_INSERT,
     SQ_MODEL_LIST,
     SQ_MODEL_GET,
+    SQ_ORDER_INSERT,
+    SQ_ORDER_UPDATE,
+    SQ_ORDER_GET,
+    SQ_ORDER_LIST,
+    SQ_FILL_INSERT,
+    SQ_FILL_LIST,
+    SQ_POSITION_PUT,
+    SQ_POSITION_LIST,
+    SQ_ACCOUNT_GET,
+    SQ_ACCOUNT_PUT,
+    SQ_SNAPSHOT_PUT,
+    SQ_SNAPSHOT_RANGE,
     SQ_COUNT
 } sq_stmt_id;
 
@@ -160,5 +172,32 @@ qf_rc sq_insert_model(qf_store *store, const qf_model_record *r, int64_t *out_id
 qf_rc sq_list_models(qf_store *store, const char *symbol, qf_model_record **out_records,
                      size_t *out_n, qf_err *err);
 qf_rc sq_get_model(qf_store *store, const char *model_id, qf_model_record *out, qf_err *err);
+
+/* sqlite_orders.c: orders and fills */
+qf_rc sq_insert_order(qf_store *store, const qf_order_row *row, qf_err *err);
+qf_rc sq_update_order(qf_store *store, const qf_order_row *row, qf_err *err);
+qf_rc sq_get_order(qf_store *store, const char *client_id, qf_order_row *out, qf_err *err);
+qf_rc sq_list_orders(qf_store *store, const char *account, unsigned status_mask,
+                     qf_order_row **out, size_t *out_n, qf_err *err);
+qf_rc sq_record_fill(qf_store *store, const char *account, const qf_fill_row *fill,
+                     const qf_order_row *order_after, const qf_position *position_after,
+                     double cash_after, qf_err *err);
+qf_rc sq_list_fills(qf_store *store, const char *account, const char *client_id,
+                    qf_fill_row **out, size_t *out_n, qf_err *err);
+
+/* sqlite_portfolio.c: cash, positions and snapshots. sq_put_position and
+ * sq_put_cash write one row inside the caller's transaction. */
+qf_rc sq_put_position(sqlite_store *s, const char *account, const qf_position *p, int64_t time,
+                      qf_err *err);
+qf_rc sq_put_cash(sqlite_store *s, const char *account, double cash, int64_t time, qf_err *err);
+qf_rc sq_load_portfolio(qf_store *store, const char *account, double *out_cash,
+                        qf_position **out_positions, size_t *out_n, bool *out_found,
+                        qf_err *err);
+qf_rc sq_save_portfolio(qf_store *store, const char *account, double cash,
+                        const qf_position *positions, size_t n, int64_t time, qf_err *err);
+qf_rc sq_insert_snapshot(qf_store *store, const char *account, const qf_snapshot *snap,
+                         const char *positions_json, qf_err *err);
+qf_rc sq_list_snapshots(qf_store *store, const char *account, int64_t from, int64_t to,
+                        qf_snapshot **out, size_t *out_n, qf_err *err);
 
 #endif

@@ -286,8 +286,22 @@ static const char *const m1_sql[] = {
     NULL,
 };
 
+/* Orders and portfolio accounting (issue 5): the price a decision assumed
+ * (slippage is measured against it), each account's cash (positions hold
+ * the rest of its state), and orders listed per account. */
+static const char *const m2_sql[] = {
+    "ALTER TABLE orders ADD COLUMN expected_price REAL",
+    "CREATE TABLE accounts ("
+    " account TEXT PRIMARY KEY,"
+    " cash REAL NOT NULL,"
+    " updated_at INTEGER NOT NULL)",
+    "CREATE INDEX orders_by_account ON orders(account, created_at)",
+    NULL,
+};
+
 static const migration migrations[] = {
     {1, "initial schema", m1_sql},
+    {2, "order expected price, account cash", m2_sql},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

@@ -20,7 +20,7 @@
 
 /* The schema version every backend's migration table ends at. Backends share
  * version numbers: version N means the same logical tables everywhere. */
-#define QF_STORE_SCHEMA_VERSION 1
+#define QF_STORE_SCHEMA_VERSION 2
 
 typedef struct qf_store_backend {
     const char *name; /* "sqlite", "postgres" */
@@ -81,6 +81,29 @@ typedef struct qf_store_backend {
     qf_rc (*list_models)(qf_store *store, const char *symbol, qf_model_record **out_records,
                          size_t *out_n, qf_err *err);
     qf_rc (*get_model)(qf_store *store, const char *model_id, qf_model_record *out, qf_err *err);
+
+    /* Orders, fills, positions and portfolio (store_orders.c checks every
+     * row; sqlite_orders.c, sqlite_portfolio.c). list_orders gets a non-zero
+     * status_mask; outputs are set to NULL/0 and found to false before. */
+    qf_rc (*insert_order)(qf_store *store, const qf_order_row *row, qf_err *err);
+    qf_rc (*update_order)(qf_store *store, const qf_order_row *row, qf_err *err);
+    qf_rc (*get_order)(qf_store *store, const char *client_id, qf_order_row *out, qf_err *err);
+    qf_rc (*list_orders)(qf_store *store, const char *account, unsigned status_mask,
+                         qf_order_row **out, size_t *out_n, qf_err *err);
+    qf_rc (*record_fill)(qf_store *store, const char *account, const qf_fill_row *fill,
+                         const qf_order_row *order_after, const qf_position *position_after,
+                         double cash_after, qf_err *err);
+    qf_rc (*list_fills)(qf_store *store, const char *account, const char *client_id,
+                        qf_fill_row **out, size_t *out_n, qf_err *err);
+    qf_rc (*load_portfolio)(qf_store *store, const char *account, double *out_cash,
+                            qf_position **out_positions, size_t *out_n, bool *out_found,
+                            qf_err *err);
+    qf_rc (*save_portfolio)(qf_store *store, const char *account, double cash,
+                            const qf_position *positions, size_t n, int64_t time, qf_err *err);
+    qf_rc (*insert_snapshot)(qf_store *store, const char *account, const qf_snapshot *snap,
+                             const char *positions_json, qf_err *err);
+    qf_rc (*list_snapshots)(qf_store *store, const char *account, int64_t from, int64_t to,
+                            qf_snapshot **out, size_t *out_n, qf_err *err);
 } qf_store_backend;
 
 /* The part of every handle store.c sees. */

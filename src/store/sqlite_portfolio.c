@@ -1,0 +1,271 @@
+/*
+ * sqlite_portfolio.c - an account's cash (accounts, migration 2), its
+ * positions (positions: one row per account and symbol, flat ones kept for
+ * their realized PnL and fees) and its equity snapshots
+ * (portfolio_snapshots, upserted on account and time).
+ *
+ * sq_put_position and sq_put_cash write inside a transaction the caller
+ * holds (sqlite_orders.c records a fill with them); save_portfolio is its
+ * own transaction. A mark price never set is NULL (NaN in qf_position).
+ */
+#include "store/sqlite_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static qf_rc step_write(sqlite_store *s, sqlite3_stmt *st, const char *what, qf_err *err)
+{
+    int src = sqlite3_step(st);
+    sq_done(st);
+    if (src != SQLITE_DONE)
+        return sq_fail(s, src, what, err);
+    return QF_OK;
+}
+
+qf_rc sq_put_position(sqlite_store *s, const char *account, const qf_position *p, int64_t time,
+                      qf_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    qf_rc rc = sq_stmt(s, SQ_POSITION_PUT, &st, err);
+    if (rc != QF_OK)
+        return rc;
+    rc = sq_bind_text(s, st, 1, account, err);
+    if (rc == QF_OK)
+        rc = sq_bind_text(s, st, 2, p->symbol, err);
+    sqlite3_bind_double(st, 3, p->quantity);
+    sqlite3_bind_double(st, 4, p->avg_entry);
+    sqlite3_bind_double(st, 5, p->realized_pnl);
+    sqlite3_bind_double(st, 6, p->fees);
+    if (isnan(p->mark_price))
+        sqlite3_bind_null(st, 7);
+    else
+        sqlite3_bind_double(st, 7, p->mark_price);
+    sqlite3_bind_int64(st, 8, time);
+    if (rc != QF_OK) {
+        sq_done(st);
+        return rc;
+    }
+    return step_write(s, st, "writing a position", err);
+}
+
+qf_rc sq_put_cash(sqlite_store *s, const char *account, double cash, int64_t time, qf_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    qf_rc rc = sq_stmt(s, SQ_ACCOUNT_PUT, &st, err);
+    if (rc != QF_OK)
+        return rc;
+    rc = sq_bind_text(s, st, 1, account, err);
+    sqlite3_bind_double(st, 2, cash);
+    sqlite3_bind_int64(st, 3, time);
+    if (rc != QF_OK) {
+        sq_done(st);
+        return rc;
+    }
+    return step_write(s, st, "writing the account's cash", err);
+}
+
+/* The account's cash; *out_found 0 when it has no row. */
+static qf_rc read_cash(sqlite_store *s, const char *account, double *out_cash, int *out_found,
+                       qf_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    qf_rc rc = sq_stmt(s, SQ_ACCOUNT_GET, &st, err);
+    if (rc != QF_OK)
+        return rc;
+    rc = sq_bind_text(s, st, 1, account, err);
+    int src = rc == QF_OK ? sqlite3_step(st) : SQLITE_DONE;
+    *out_found = src == SQLITE_ROW;
+    if (src == SQLITE_ROW)
+        *out_cash = sqlite3_column_double(st, 0);
+    else if (rc == QF_OK && src != SQLITE_DONE)
+        rc = sq_fail(s, src, "reading the account's cash", err);
+    sq_done(st);
+    return rc;
+}
+
+static qf_rc read_position(sqlite_store *s, sqlite3_stmt *st, qf_position *out, qf_err *err)
+{
+    memset(out, 0, sizeof *out);
+    const unsigned char *sym = sqlite3_column_text(st, 0);
+    size_t n = (size_t)sqlite3_column_bytes(st, 0);
+    if (sym == NULL || n == 0 || n >= sizeof out->symbol)
+        return qf_err_set(err, QF_EPARSE, "%s: positions: a symbol is empty or too long", s->path);
+    memcpy(out->symbol, sym, n + 1);
+    out->quantity = sqlite3_column_double(st, 1);
+    out->avg_entry = sqlite3_column_double(st, 2); /* NULL reads as 0: flat */
+    out->realized_pnl = sqlite3_column_double(st, 3);
+    out->fees = sqlite3_column_double(st, 4);
+    out->mark_price =
+        sqlite3_column_type(st, 5) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 5);
+    return QF_OK;
+}
+
+static qf_rc read_positions(sqlite_store *s, const char *account, qf_position **out, size_t *out_n,
+                            qf_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    qf_rc rc = sq_stmt(s, SQ_POSITION_LIST, &st, err);
+    if (rc != QF_OK)
+        return rc;
+    rc = sq_bind_text(s, st, 1, account, err);
+    qf_position *v = NULL;
+    size_t n = 0;
+    size_t cap = 0;
+    while (rc == QF_OK) {
+        int src = sqlite3_step(st);
+        if (src != SQLITE_ROW) {
+            if (src != SQLITE_DONE)
+                rc = sq_fail(s, src, "reading positions", err);
+            break;
+        }
+        if (n == cap) {
+            cap = cap == 0 ? 8 : cap * 2;
+            qf_position *p = realloc(v, cap * sizeof *v);
+            if (p == NULL) {
+                rc = qf_err_set(err, QF_ENOMEM, "store: out of memory reading positions");
+                break;
+            }
+            v = p;
+        }
+        rc = read_position(s, st, &v[n], err);
+        n += rc == QF_OK;
+    }
+    sq_done(st);
+    if (rc != QF_OK) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *out_n = n;
+    return QF_OK;
+}
+
+/* Both reads see one snapshot of the database (a fill committed between
+ * them by another process would otherwise pair old cash with new
+ * positions). */
+qf_rc sq_load_portfolio(qf_store *store, const char *account, double *out_cash,
+                        qf_position **out_positions, size_t *out_n, bool *out_found, qf_err *err)
+{
+    sqlite_store *s = sq_from(store);
+    char *msg = NULL;
+    int src = sqlite3_exec(s->db, "BEGIN DEFERRED", NULL, NULL, &msg);
+    sqlite3_free(msg);
+    if (src != SQLITE_OK)
+        return sq_fail(s, src, "starting to read a portfolio", err);
+    double cash = 0;
+    int found = 0;
+    qf_position *v = NULL;
+    size_t n = 0;
+    qf_rc rc = read_cash(s, account, &cash, &found, err);
+    if (rc == QF_OK && found)
+        rc = read_positions(s, account, &v, &n, err);
+    src = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (rc == QF_OK && src != SQLITE_OK)
+        rc = sq_fail(s, src, "finishing reading a portfolio", err);
+    if (rc != QF_OK) {
+        if (!sqlite3_get_autocommit(s->db))
+            (void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        free(v);
+        return rc;
+    }
+    *out_found = found != 0;
+    if (found) {
+        *out_cash = cash;
+        *out_positions = v;
+        *out_n = n;
+    }
+    return QF_OK;
+}
+
+qf_rc sq_save_portfolio(qf_store *store, const char *account, double cash,
+                        const qf_position *positions, size_t n, int64_t time, qf_err *err)
+{
+    sqlite_store *s = sq_from(store);
+    qf_rc rc = sq_writable(s, "save a portfolio", err);
+    if (rc == QF_OK)
+        rc = sq_begin(s, "starting to save a portfolio", err);
+    if (rc == QF_OK)
+        rc = sq_put_cash(s, account, cash, time, err);
+    for (size_t i = 0; i < n && rc == QF_OK; i++)
+        rc = sq_put_position(s, account, &positions[i], time, err);
+    if (rc == QF_OK)
+        rc = sq_commit(s, "committing a portfolio", err);
+    if (rc != QF_OK) {
+        sq_rollback(s);
+        qf_err_prefix(err, "portfolio %s", account);
+    }
+    return rc;
+}
+
+qf_rc sq_insert_snapshot(qf_store *store, const char *account, const qf_snapshot *snap,
+                         const char *positions_json, qf_err *err)
+{
+    sqlite_store *s = sq_from(store);
+    sqlite3_stmt *st = NULL;
+    qf_rc rc = sq_writable(s, "insert a portfolio snapshot", err);
+    if (rc == QF_OK)
+        rc = sq_stmt(s, SQ_SNAPSHOT_PUT, &st, err);
+    if (rc != QF_OK)
+        return rc;
+    rc = sq_bind_text(s, st, 1, account, err);
+    sqlite3_bind_int64(st, 2, snap->time);
+    sqlite3_bind_double(st, 3, snap->cash);
+    sqlite3_bind_double(st, 4, snap->equity);
+    sqlite3_bind_double(st, 5, snap->gross_exposure);
+    sqlite3_bind_double(st, 6, snap->drawdown);
+    if (rc == QF_OK)
+        rc = sq_bind_text(s, st, 7, positions_json, err);
+    if (rc != QF_OK) {
+        sq_done(st);
+        return rc;
+    }
+    return step_write(s, st, "writing a portfolio snapshot", err);
+}
+
+qf_rc sq_list_snapshots(qf_store *store, const char *account, int64_t from, int64_t to,
+                        qf_snapshot **out, size_t *out_n, qf_err *err)
+{
+    sqlite_store *s = sq_from(store);
+    sqlite3_stmt *st = NULL;
+    qf_rc rc = sq_stmt(s, SQ_SNAPSHOT_RANGE, &st, err);
+    if (rc != QF_OK)
+        return rc;
+    rc = sq_bind_text(s, st, 1, account, err);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, to);
+    qf_snapshot *v = NULL;
+    size_t n = 0;
+    size_t cap = 0;
+    while (rc == QF_OK) {
+        int src = sqlite3_step(st);
+        if (src != SQLITE_ROW) {
+            if (src != SQLITE_DONE)
+                rc = sq_fail(s, src, "reading portfolio snapshots", err);
+            break;
+        }
+        if (n == cap) {
+            cap = cap == 0 ? 16 : cap * 2;
+            qf_snapshot *p = realloc(v, cap * sizeof *v);
+            if (p == NULL) {
+                rc = qf_err_set(err, QF_ENOMEM, "store: out of memory reading snapshots");
+                break;
+            }
+            v = p;
+        }
+        v[n].time = sqlite3_column_int64(st, 0);
+        v[n].cash = sqlite3_column_double(st, 1);
+        v[n].equity = sqlite3_column_double(st, 2);
+        v[n].gross_exposure = sqlite3_column_double(st, 3);
+        v[n].drawdown = sqlite3_column_double(st, 4);
+        n++;
+    }
+    sq_done(st);
+    if (rc != QF_OK) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *out_n = n;
+    return QF_OK;
+}
