@@ -461,23 +461,3 @@ qf_rc qf_binance_parse_account(const char *body, size_t len, const char *what,
     }
     return QF_OK;
 }
-
-qf_rc qf_binance_parse_error(const char *body, size_t len, int *out_code, char *msg,
-                             size_t msg_size)
-{
-    json_t *root = NULL;
-    if (body == NULL || qf_of_load(body, len, "binance", &root, NULL) != QF_OK)
-        return QF_EPARSE;
-    const json_t *code = json_object_get(root, "code");
-    const json_t *text = json_object_get(root, "msg");
-    qf_rc rc = QF_EPARSE;
-    if (json_is_integer(code) && json_integer_value(code) > -100000 &&
-        json_integer_value(code) < 100000 && (text == NULL || json_is_string(text))) {
-        *out_code = (int)json_integer_value(code);
-        if (msg != NULL && msg_size > 0)
-            snprintf(msg, msg_size, "%s", text != NULL ? json_string_value(text) : "");
-        rc = QF_OK;
-    }
-    json_decref(root);
-    return rc;
-}

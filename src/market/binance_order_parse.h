@@ -1,8 +1,8 @@
 /*
  * binance_order_parse.h - pure parsers of Binance Spot's signed replies
  * (PROTOCOLS.md section 1): an order (new order FULL, query, cancel), a
- * list of orders (openOrders), trades (myTrades), the account, and the
- * {"code","msg"} error body.
+ * list of orders (openOrders), trades (myTrades) and the account (the
+ * {"code","msg"} error body is binance_parse.h's).
  *
  * No I/O. `what` names the request in messages ("binance POST
  * /api/v3/order"). Every field is type-checked: a number where a decimal
@@ -42,11 +42,6 @@ QF_NODISCARD qf_rc qf_binance_parse_trades(const char *body, size_t len, const c
 QF_NODISCARD qf_rc qf_binance_parse_account(const char *body, size_t len, const char *what,
                                             qf_account_info *out_info, qf_balance **out_balances,
                                             size_t *out_n, qf_err *err);
-
-/* {"code": -2010, "msg": "..."}: QF_OK with the code and the message (cut
- * to msg_size); QF_EPARSE when the body is not such an object. */
-QF_NODISCARD qf_rc qf_binance_parse_error(const char *body, size_t len, int *out_code, char *msg,
-                                          size_t msg_size);
 
 /* Venue status / side / type words to QuantFlow's; false when unknown. */
 bool qf_binance_status(const char *s, qf_order_status *out);

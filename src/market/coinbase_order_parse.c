@@ -7,7 +7,6 @@
  */
 #include "market/coinbase_order_parse.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -515,31 +514,4 @@ qf_rc qf_coinbase_parse_permissions(const char *body, size_t len, const char *wh
     a.taker_fee = NAN;
     *out = a;
     return QF_OK;
-}
-
-void qf_coinbase_error_text(const char *body, size_t len, char *msg, size_t msg_size)
-{
-    if (msg_size == 0)
-        return;
-    msg[0] = '\0';
-    json_t *root = NULL;
-    if (body != NULL && len > 0 && body[0] == '{' &&
-        qf_of_load(body, len, "coinbase", &root, NULL) == QF_OK) {
-        const char *e = json_string_value(json_object_get(root, "error"));
-        const char *m = json_string_value(json_object_get(root, "message"));
-        snprintf(msg, msg_size, "%s%s%s", e != NULL ? e : "", e != NULL && m != NULL ? ": " : "",
-                 m != NULL ? m : "");
-        json_decref(root);
-        if (msg[0] != '\0')
-            return;
-    }
-    /* Plain text ("Unauthorized") or HTML: one short printable line. */
-    size_t o = 0;
-    for (size_t i = 0; body != NULL && i < len && o + 1 < msg_size && o < 80; i++) {
-        unsigned char c = (unsigned char)body[i];
-        if (c == '\n' || c == '\r')
-            break;
-        msg[o++] = isprint(c) ? (char)c : '?';
-    }
-    msg[o] = '\0';
 }

@@ -1,7 +1,8 @@
 /*
  * coinbase_order_parse.h - pure parsers of Coinbase Advanced Trade's
  * replies (PROTOCOLS.md section 2): order creation, an order, order lists,
- * fills, accounts, batch cancel, key permissions and error bodies.
+ * fills, accounts, batch cancel and key permissions (error bodies:
+ * coinbase_parse.h).
  *
  * No I/O. `what` names the request in messages ("coinbase POST
  * /api/v3/brokerage/orders"). Decimal fields are strings; a number there is
@@ -58,10 +59,6 @@ QF_NODISCARD qf_rc qf_coinbase_parse_cancel(const char *body, size_t len, const 
 /* GET /key_permissions: can_view, can_trade, can_transfer, portfolio. */
 QF_NODISCARD qf_rc qf_coinbase_parse_permissions(const char *body, size_t len, const char *what,
                                                  qf_account_info *out, qf_err *err);
-
-/* An error body ({"error","message"}, {"message"}, or plain text such as
- * "Unauthorized") as one short line into msg; never fails. */
-void qf_coinbase_error_text(const char *body, size_t len, char *msg, size_t msg_size);
 
 /* Coinbase status with filled_size to QuantFlow's; false when unknown. */
 bool qf_coinbase_status(const char *s, double filled_size, qf_order_status *out);

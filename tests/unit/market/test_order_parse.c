@@ -260,15 +260,6 @@ Test(order_parse, binance_open_orders_trades_account_and_errors)
     cr_assert(strstr(err.msg, "field canTrade: expected a boolean") != NULL, "%s", err.msg);
     cr_assert_eq(((unsigned char *)&a)[0], 0x11);
     free(bad);
-
-    int code = 0;
-    char msg[64];
-    const char *e = "{\"code\":-2010,\"msg\":\"Duplicate order sent.\"}";
-    cr_assert_eq(qf_binance_parse_error(e, strlen(e), &code, msg, sizeof msg), QF_OK);
-    cr_assert_eq(code, -2010);
-    cr_assert_str_eq(msg, "Duplicate order sent.");
-    cr_assert_eq(qf_binance_parse_error("<html>", 6, &code, msg, sizeof msg), QF_EPARSE);
-    cr_assert_eq(qf_binance_parse_error("{\"code\":\"x\"}", 12, &code, msg, sizeof msg), QF_EPARSE);
 }
 
 /* ---- Coinbase ---- */
@@ -452,12 +443,4 @@ Test(order_parse, coinbase_lists_fills_accounts_cancel_permissions)
     cr_assert(a.can_trade);
     cr_assert_not(a.can_withdraw);
     cr_assert_str_eq(a.permissions, "view,trade");
-
-    char msg[128];
-    qf_coinbase_error_text("Unauthorized\n", 13, msg, sizeof msg);
-    cr_assert_str_eq(msg, "Unauthorized");
-    const char *e =
-        "{\"error\":\"NOT_FOUND\",\"error_details\":\"\",\"message\":\"order not found\"}";
-    qf_coinbase_error_text(e, strlen(e), msg, sizeof msg);
-    cr_assert_str_eq(msg, "NOT_FOUND: order not found");
 }
