@@ -24,11 +24,14 @@
 
 typedef struct qf_portfolio qf_portfolio;
 
-/* A fresh portfolio holding `cash` of quote currency and no position. */
+/* A fresh portfolio holding `cash` (finite) of quote currency and no
+ * position. QF_EINVAL for a bad account name (1..15 of A-Z a-z 0-9 . _ -). */
 QF_NODISCARD qf_rc qf_portfolio_new(const char *account, double cash, qf_portfolio **out,
                                     qf_err *err);
-/* The account as stored, or a fresh one with initial_cash when never saved
- * (it is saved then, so a restart finds it). */
+/* The account as stored (cash, every position with its mark, and the
+ * drawdown peak: the highest equity of its stored snapshots), or a fresh
+ * one with initial_cash when never saved (it is saved then, so a restart
+ * finds it; initial_cash is ignored for an account already stored). */
 QF_NODISCARD qf_rc qf_portfolio_load(qf_store *store, const char *account, double initial_cash,
                                      qf_portfolio **out, qf_err *err);
 void qf_portfolio_free(qf_portfolio *p);
@@ -42,27 +45,40 @@ qf_position qf_portfolio_position(const qf_portfolio *p, const char *symbol);
 /* Positions with non-zero quantity; borrowed until the next change. */
 const qf_position *qf_portfolio_positions(const qf_portfolio *p, size_t *out_n);
 
-/* Marks a symbol to the latest close (unrealized PnL). */
+/* Marks a symbol to the latest close (unrealized PnL); memory only, stored
+ * by the next fill of the symbol or qf_portfolio_save_snapshot. QF_EINVAL
+ * for a bad symbol or a price not finite and > 0. A symbol never traded has
+ * nothing to value: QF_OK, nothing changes. */
 QF_NODISCARD qf_rc qf_portfolio_mark(qf_portfolio *p, const char *symbol, double price,
                                      qf_err *err);
 
-/* Applies a fill in memory only (pure accounting): QF_EINVAL for a
- * non-positive quantity or price, a negative fee, or a non-finite value;
+/* Applies a fill in memory only (pure accounting): QF_EINVAL naming the
+ * field for a bad symbol or side, a non-positive quantity or price, a
+ * negative fee, or a non-finite value (QF_ERANGE if the result overflows);
  * nothing changes then. Adds: avg_entry weighted by quantity; reduces:
  * realized += (price - avg_entry) * closed qty * sign; a flip closes the old
- * side and opens the rest at the fill price. Fees reduce realized PnL. */
+ * side and opens the rest at the fill price; a reduce within a relative
+ * 1e-9 of the position closes it to exactly 0 (avg_entry 0 when flat).
+ * Fees reduce realized PnL and add to the position's fees. Fills do not move
+ * the mark. Shorts (negative quantity) are allowed: pre-trade checks decide
+ * whether an account may sell what it does not hold. */
 QF_NODISCARD qf_rc qf_portfolio_apply(qf_portfolio *p, const qf_fill *fill, qf_err *err);
 
 /* Applies the fill and persists fill + order_after + position + cash in one
- * store transaction (qf_store_record_fill). A fill already stored (same
- * client_id and trade_id) is QF_EEXIST and changes nothing. */
+ * store transaction (qf_store_record_fill); memory changes only once the
+ * store committed. A fill already stored (same client_id and trade_id) is
+ * QF_EEXIST and changes nothing; any other failure changes nothing either. */
 QF_NODISCARD qf_rc qf_portfolio_record_fill(qf_portfolio *p, qf_store *store,
                                             const qf_fill_row *fill,
                                             const qf_order_row *order_after, qf_err *err);
 
-/* Equity snapshot at `time` (drawdown against the running peak the
- * portfolio has seen); qf_portfolio_save_snapshot also stores it with the
- * positions as JSON. */
+/* Equity snapshot at `time`: cash, equity, gross exposure sum |qty * mark|
+ * and drawdown = 1 - equity / peak (>= 0; 0 while the peak is not positive),
+ * the peak being the highest equity of the snapshots taken so far (this one
+ * included). qf_portfolio_save_snapshot also saves the portfolio (cash and
+ * every position with its mark) and then the snapshot, upserted on (account,
+ * time), with the non-zero positions as JSON [{symbol, quantity, avg_entry,
+ * mark_price (null: never marked), realized_pnl, fees}]. */
 qf_snapshot qf_portfolio_snapshot(qf_portfolio *p, int64_t time);
 QF_NODISCARD qf_rc qf_portfolio_save_snapshot(qf_portfolio *p, qf_store *store, int64_t time,
                                               qf_err *err);
