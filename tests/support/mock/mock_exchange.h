@@ -1,0 +1,133 @@
+/*
+ * mock_exchange.h - a protocol-faithful Binance Spot + Coinbase on 127.0.0.1
+ * (PROTOCOLS.md sections 1, 2 and 6), for tests and `quantflow mock-exchange`.
+ *
+ * Usage (in a test):
+ *     qf_mock *m = NULL;  qf_err err;
+ *     qf_mock_opts o = {0};                         // ephemeral port, data/, 2025-03-01
+ *     cr_assert_eq(qf_mock_start(&o, &m, &err), QF_OK, "%s", err.msg);
+ *     // point exchanges.binance.base_url and exchanges.coinbase.base_url at qf_mock_url(m);
+ *     // sign with QF_MOCK_BINANCE_KEY/SECRET or QF_MOCK_COINBASE_KEY_NAME/PRIVATE_PEM
+ *     qf_mock_fault(m, "/api/v3/order", QF_MOCK_FAULT_ACK_500, 1, 0);  // next order: unknown
+ * outcome qf_mock_advance(m, 3600 * 1000);              // one hour: resting limits may fill
+ *     cr_assert_eq(qf_mock_count_orders(m, "qf-abc-1"), 1);
+ *     qf_mock_stop(m);
+ *
+ * The mock serves the bundled real candles (data/SYMBOL-TF.csv: BTCUSDT 1h and 4h,
+ * ETHUSDT and SOLUSDT 4h) as its history; the bar that contains the mock's
+ * "now" is still forming and is served with partial values. Binance paths
+ * are under /api/v3/, Coinbase Exchange candles under /products/, Coinbase
+ * Advanced Trade under /api/v3/brokerage/, the control API under /__mock/.
+ * All calls are thread-safe. Everything the mock parses is outside input:
+ * bad requests get the venue's error body, never a crash.
+ */
+#ifndef QF_TESTS_MOCK_EXCHANGE_H
+#define QF_TESTS_MOCK_EXCHANGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+typedef struct qf_mock qf_mock;
+
+typedef struct qf_mock_opts {
+    const char *data_dir;   /* NULL: QF_MOCK_DEFAULT_DATA_DIR (the repo's data/, compile-time) */
+    int port;               /* 0: ephemeral */
+    int64_t start_time_ms;  /* mock clock at start; 0: 2025-03-01T00:00:00Z */
+    int weight_limit_1m;    /* 0: 6000 */
+    int ban_after_429s;     /* 429s answered (while the client should wait) before a 418; 0: 3 */
+    long ban_seconds;       /* 418 Retry-After; 0: 120 */
+    long retry_after_429_s; /* 0: 1 */
+} qf_mock_opts;
+
+/* 2025-03-01T00:00:00Z, the default start of the mock clock. */
+#define QF_MOCK_DEFAULT_START_MS 1740787200000LL
+
+/* Binance test credentials the mock accepts (any other key: -2015). */
+#define QF_MOCK_BINANCE_KEY    "qfmockTESTkeyDoNotUseAnywhere000000000000000000000000000000000000"
+#define QF_MOCK_BINANCE_SECRET "qfmockTESTsecretDoNotUseAnywhere0000000000000000000000000000000"
+
+/* Coinbase CDP test credentials the mock accepts.
+ * !!! TEST-ONLY KEYS, PUBLIC IN THIS REPOSITORY. They unlock nothing but the
+ * !!! mock; never configure them against a real exchange, never reuse them.
+ * ES256 (EC P-256, PEM "EC PRIVATE KEY") and EdDSA (Ed25519: base64 of the
+ * 32-byte seed followed by the 32-byte public key, as the CDP portal gives). */
+#define QF_MOCK_COINBASE_KEY_NAME "organizations/qf-mock-org/apiKeys/qf-mock-test-key"
+#define QF_MOCK_COINBASE_PRIVATE_PEM                                                               \
+    "-----BEGIN EC PRIVATE KEY-----\n"                                                             \
+    "MHcCAQEEIJ28PJaGEgYMqjP6d3lran2mHFe/SELZ6no6Grh0F8HkoAoGCCqGSM49\n"                           \
+    "AwEHoUQDQgAEBVtjP9QgFREclMo9oMtLKha2V/Y9L15qpGLqE291sBKeD36XItGU\n"                           \
+    "xOdBt7r1LcAdcKOUsvkeovSzW9x3aFYjIw==\n"                                                       \
+    "-----END EC PRIVATE KEY-----\n"
+#define QF_MOCK_COINBASE_ED25519_KEY_NAME "b1f0c6a2-7d3e-4c59-9a8e-qf-mock-ed25519"
+#define QF_MOCK_COINBASE_ED25519_SECRET                                                            \
+    "Rs3EVBy97z7OeErRIRZTR0cLj/IdYbJW+Oi/sb1LMFzjYpAvHlwJwc+Rra/GDlO8UN91jsXbFwcjKa+c73agDA=="
+
+/* Starts the server on 127.0.0.1 (and loads the data). QF_EIO naming the
+ * file for unreadable data, QF_ENET when the port cannot be bound; *out is
+ * then NULL. */
+QF_NODISCARD qf_rc qf_mock_start(const qf_mock_opts *opts, qf_mock **out, qf_err *err);
+/* Releases held replies, stops the server, frees everything. NULL ok. */
+void qf_mock_stop(qf_mock *m);
+/* "http://127.0.0.1:PORT"; both venues share it. */
+const char *qf_mock_url(const qf_mock *m);
+int qf_mock_port(const qf_mock *m);
+
+/* The mock clock in ms: start + wall time elapsed since qf_mock_start +
+ * every qf_mock_advance + the current skew. Binance serverTime, Coinbase
+ * /time, the timestamp/recvWindow and JWT nbf/exp checks, the forming bar
+ * and the weight windows all use it. */
+int64_t qf_mock_now(qf_mock *m);
+/* Moves the clock forward by ms (>= 0); resting limit orders crossed by the
+ * price path of the bars passed are filled (partially when large). */
+void qf_mock_advance(qf_mock *m, int64_t ms);
+/* Sets the skew (replaces the previous one): the server clock jumps by ms
+ * without filling orders, so a client's stored offset goes stale (-1021). */
+void qf_mock_set_skew(qf_mock *m, int64_t ms);
+
+typedef enum {
+    QF_MOCK_FAULT_NONE,
+    QF_MOCK_FAULT_429,          /* reply 429 + Retry-After, request not processed */
+    QF_MOCK_FAULT_418,          /* reply 418 + Retry-After, request not processed */
+    QF_MOCK_FAULT_500,          /* reply 500, request not processed */
+    QF_MOCK_FAULT_503,          /* reply 503, request not processed */
+    QF_MOCK_FAULT_SLOW,         /* param: delay in ms before processing (a client timeout) */
+    QF_MOCK_FAULT_MALFORMED,    /* processed; 200 with a body that is not JSON */
+    QF_MOCK_FAULT_TRUNCATED,    /* processed; the real body cut in half */
+    QF_MOCK_FAULT_HTML,         /* reply 502 with an HTML error page, not processed */
+    QF_MOCK_FAULT_WRONG_TYPES,  /* processed; the real body with strings <-> numbers swapped */
+    QF_MOCK_FAULT_ACK_500,      /* processed (order accepted), reply 500 */
+    QF_MOCK_FAULT_ACK_DROP,     /* processed, connection closed without a reply */
+    QF_MOCK_FAULT_ACK_HANG,     /* processed, reply held until qf_mock_release or stop */
+    QF_MOCK_FAULT_QUERY_UNKNOWN /* order lookups (Binance GET /api/v3/order, Coinbase GET
+                                 * /orders/historical/{id}) answer "does not exist" though
+                                 * the order exists */
+} qf_mock_fault_kind;
+
+/* The next `count` requests whose path starts with path_prefix (NULL: any
+ * path) get the fault. Faults queue in the order given; each request takes
+ * at most one (the first matching). count <= 0 clears every queued fault. */
+void qf_mock_fault(qf_mock *m, const char *path_prefix, qf_mock_fault_kind kind, int count,
+                   long param);
+/* Lets held (ACK_HANG) replies go. */
+void qf_mock_release(qf_mock *m);
+
+typedef struct qf_mock_stats {
+    long requests;       /* every request */
+    long orders_created; /* orders that exist at the exchange (both venues) */
+    long max_weight_1m;  /* highest Binance weight asked for in any one minute window, rejected
+                          * requests included: above the limit means a client overran it */
+    long ban_count;      /* 418s sent */
+    long held_acks;      /* replies currently held by ACK_HANG */
+    long rejected_429;   /* 429s sent (weight limit and fault injection) */
+} qf_mock_stats;
+qf_mock_stats qf_mock_get_stats(qf_mock *m);
+
+/* Orders created at the exchange with this client id (NULL: all), both venues. */
+size_t qf_mock_count_orders(qf_mock *m, const char *client_id);
+/* Sets the free balance of an asset (both venues share one account). Default:
+ * 100000 USDT, 10 BTC, 100 ETH, 1000 SOL. */
+void qf_mock_set_balance(qf_mock *m, const char *asset, double free);
+
+#endif
