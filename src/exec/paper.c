@@ -228,6 +228,37 @@ static qf_rc copy_trade(const paper_order *o, qf_trade **out, size_t *out_n, qf_
     return QF_OK;
 }
 
+/* What the account can still commit: base for sells, quote for buys, less
+ * what its resting orders hold (a spot venue: no shorts, no credit). */
+static double available(const qf_paper *p, const char *symbol, qf_side side)
+{
+    double avail = side == QF_SIDE_SELL ? qf_portfolio_position(p->pf, symbol).quantity
+                                        : qf_portfolio_cash(p->pf);
+    for (size_t i = 0; i < p->n_orders; i++) {
+        const qf_order_report *r = &p->orders[i].rep;
+        if (!is_open(r->status) || r->side != side)
+            continue;
+        double rest = r->quantity - r->filled_qty;
+        if (side == QF_SIDE_SELL && strcmp(r->symbol, symbol) == 0)
+            avail -= rest;
+        else if (side == QF_SIDE_BUY)
+            avail -= rest * r->limit_price * (1.0 + p->opt.taker_fee_bps / 1e4);
+    }
+    return avail;
+}
+
+static bool insufficient(const qf_paper *p, const qf_order_req *req, double exec)
+{
+    if (!p->pf)
+        return false;
+    double need = req->quantity;
+    if (req->side == QF_SIDE_BUY) {
+        double price = req->type == QF_ORDER_LIMIT ? req->limit_price : exec;
+        need = req->quantity * price * (1.0 + p->opt.taker_fee_bps / 1e4);
+    }
+    return need > available(p, req->symbol, req->side) * (1.0 + 1e-12);
+}
+
 static qf_rc paper_submit(void *ctx, const qf_order_req *req, qf_order_report *out,
                           qf_trade **out_trades, size_t *out_n_trades, qf_err *err)
 {
@@ -246,6 +277,10 @@ static qf_rc paper_submit(void *ctx, const qf_order_req *req, qf_order_report *o
     if (!isfinite(req->quantity) || req->quantity <= 0.0 ||
         (limit && (!isfinite(req->limit_price) || req->limit_price <= 0.0)))
         return qf_err_set(err, QF_EREJECTED, "paper: bad quantity or price");
+    double exec = touch(p, req->side, pp->price);
+    if (insufficient(p, req, exec))
+        return qf_err_set(err, QF_EREJECTED,
+                          "paper: -2010 Account has insufficient balance for requested action.");
     paper_order *o;
     qf_rc rc = add_order(p, &o, err);
     if (rc != QF_OK)
@@ -262,7 +297,6 @@ static qf_rc paper_submit(void *ctx, const qf_order_req *req, qf_order_report *o
     r->status = QF_ORDER_OPEN;
     r->update_time = pp->time;
     o->tif = req->tif;
-    double exec = touch(p, req->side, pp->price);
     if (!limit || crosses(req->side, exec, req->limit_price))
         fill(p, o, exec, false, pp->time);
     else if (req->tif != QF_TIF_GTC)

@@ -13,6 +13,9 @@
  *   - limit, not marketable: GTC rests (OPEN) and fills whole at its limit
  *     price on the first later price whose ask / bid crosses it, with the
  *     maker fee (it was in the book); IOC and FOK expire with no fill.
+ * With a portfolio set (qf_paper_set_portfolio) it is a spot account: a
+ * sell needs the base quantity, a buy the quote cost with the taker fee,
+ * less what resting orders hold; else -2010 "insufficient balance".
  * Every paper order fills whole or not at all (no partial fills), so one
  * order has at most one trade, id "<client_id>-1". Fees are in the quote
  * asset. Resting orders live in memory; qf_paper_restore re-reads the open
