@@ -66,6 +66,7 @@ qf_rc qf_om_new(const qf_venue *venue, qf_store *store, qf_portfolio *pf, qf_kil
     om->pf = pf;
     om->ks = ks;
     om->opt = *opts;
+    qf_slippage_init(&om->slippage);
     om->grace_ms = opts->grace_ms >= 0 ? opts->grace_ms : venue->unknown_grace_ms;
     if (om->grace_ms == 0 && opts->min_unknown_queries > 1)
         om->opt.min_unknown_queries = 1; /* a venue that knows at once (paper) */
@@ -76,6 +77,11 @@ qf_rc qf_om_new(const qf_venue *venue, qf_store *store, qf_portfolio *pf, qf_kil
 void qf_om_free(qf_order_manager *om)
 {
     free(om);
+}
+
+const qf_slippage *qf_om_slippage(const qf_order_manager *om)
+{
+    return &om->slippage;
 }
 
 static qf_rc check_intent(const qf_order_intent *in, qf_err *err)

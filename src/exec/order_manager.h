@@ -43,6 +43,7 @@
 
 #include "core/config.h"
 #include "core/err.h"
+#include "exec/slippage.h"
 #include "exec/venue.h"
 #include "risk/checks.h"
 #include "risk/killswitch.h"
@@ -118,6 +119,10 @@ QF_NODISCARD qf_rc qf_om_cancel(qf_order_manager *om, const char *client_id, qf_
  * order of the account at this venue (one failing does not stop the rest;
  * the first error is returned). *out_checked (may be NULL): orders looked at. */
 QF_NODISCARD qf_rc qf_om_reconcile(qf_order_manager *om, size_t *out_checked, qf_err *err);
+
+/* Slippage (expected vs fill price, bps; exec/slippage.h) of the fills this
+ * manager recorded, for orders with an expected price. */
+const qf_slippage *qf_om_slippage(const qf_order_manager *om);
 
 /* True for filled, cancelled, rejected and expired (names: qf_order_status_name). */
 bool qf_om_status_closed(qf_order_status s);

@@ -7,6 +7,7 @@
 #define QF_EXEC_ORDER_MANAGER_INT_H
 
 #include "exec/order_manager.h"
+#include "exec/slippage.h"
 
 struct qf_order_manager {
     qf_venue venue;
@@ -15,6 +16,7 @@ struct qf_order_manager {
     qf_killswitch *ks; /* NULL: none */
     qf_om_options opt;
     int64_t grace_ms;
+    qf_slippage slippage; /* fills recorded by this manager */
 };
 
 int64_t qf_om__now(const qf_order_manager *om);

@@ -109,6 +109,12 @@ static qf_rc record_trade(qf_order_manager *om, qf_order_row *row, const qf_trad
         return qf_err_prefix(err, "order %s: recording trade %s", row->order.client_id,
                              t->trade_id);
     *row = after;
+    if (isfinite(row->expected_price) && row->expected_price > 0.0) {
+        /* The fill is recorded; a value the estimator refuses is only left out of it. */
+        qf_rc src = qf_slippage_record(&om->slippage, row->expected_price, t->price,
+                                       row->order.side, t->quantity, NULL, NULL);
+        (void)src;
+    }
     return QF_OK;
 }
 

@@ -327,6 +327,9 @@ Test(paper_om, market_buy_goes_through_portfolio_and_store)
     near(row.order.filled_qty, 0.0123456, "filled");
     near(row.order.avg_fill_price, 64032.0, "avg");
     near(row.expected_price, 64000.0, "expected = ticker mid");
+    /* Slippage: bought 32 above the 64000 expected = +5 bps (worse for us). */
+    cr_assert_eq(qf_slippage_count(qf_om_slippage(f.om)), 1);
+    near(qf_slippage_mean(qf_om_slippage(f.om)), 5.0, "slippage bps");
     /* cash: 100000 - 0.0123456 * 64032 - fee (10 bps of that). */
     double notional = 0.0123456 * 64032.0;
     near(qf_portfolio_cash(f.pf), 100000.0 - notional - notional * 1e-3, "cash");
