@@ -4,6 +4,7 @@
  * QF_EUNSUPPORTED).
  */
 #include "market/coinbase_int.h"
+#include "market/coinbase_trade.h"
 
 const qf_exchange_ops qf_coinbase_ops = {
     .venue = "coinbase",
@@ -11,4 +12,11 @@ const qf_exchange_ops qf_coinbase_ops = {
     .candles_page = qf_coinbase_candles_page,
     .ticker = qf_coinbase_ticker,
     .load_rules = qf_coinbase_load_rules,
+    .submit = qf_coinbase_submit,
+    .cancel = qf_coinbase_cancel,
+    .query = qf_coinbase_query,
+    .open_orders = qf_coinbase_open_orders,
+    .trades = qf_coinbase_trades,
+    .balances = qf_coinbase_balances,
+    .account = qf_coinbase_account,
 };

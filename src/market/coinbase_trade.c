@@ -1,0 +1,508 @@
+/*
+ * coinbase_trade.c - Coinbase Advanced Trade execution (PROTOCOLS.md section
+ * 2) behind the ops table's execution slots.
+ *
+ * Every call carries a fresh JWT (sign.h: ES256 or EdDSA) whose uri claim is
+ * "METHOD host/path" with the host of exchanges.coinbase.base_url and no
+ * query string; nbf is the venue's clock (synced through /time first).
+ *
+ * Orders: POST /orders with client_order_id, which Coinbase treats as an
+ * idempotency key (a repeat does not create a second order). Rejections come
+ * with HTTP 200 and "success": false: the reply's "success" decides, never
+ * the status. Sizes: limit orders and market sells send base_size; a market
+ * BUY sends quote_size (the protocol's documented form), computed as the
+ * quantity times the current ask and formatted with the price tick. The
+ * order is then read back (GET /orders/historical/{id}) for its status and
+ * fills. Coinbase has no lookup by client_order_id: query lists the
+ * historical orders of the product (cursor paging) and matches it.
+ *
+ * A placement is never retried; a timeout, 5xx or unreadable reply is
+ * QF_EUNKNOWN. Messages never contain the key, the token or a query string.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/symbol.h"
+#include "core/time.h"
+#include "market/coinbase_int.h"
+#include "market/coinbase_order_parse.h"
+#include "market/coinbase_trade.h"
+#include "market/rules.h"
+#include "market/sign.h"
+
+#define API        "/api/v3/brokerage"
+#define MAX_PAGES  50
+#define ORDERS_MAX 10000
+
+typedef struct cb_req {
+    qf_http_method method;
+    const char *path;  /* API-relative, no query: "/orders" */
+    const char *query; /* "a=b&c=d" or "" */
+    const char *body;  /* JSON or NULL */
+    bool idempotent;
+} cb_req;
+
+static const char *method_name(qf_http_method m)
+{
+    return m == QF_HTTP_POST ? "POST" : m == QF_HTTP_DELETE ? "DELETE" : "GET";
+}
+
+static qf_rc need_keys(const qf_exchange *ex, qf_err *err)
+{
+    if (ex->api_key[0] == '\0' || ex->api_secret[0] == '\0')
+        return qf_err_set(err, QF_ECONFIG,
+                          "coinbase: no API key (exchanges.coinbase.api_key/api_secret, "
+                          "COINBASE_API_KEY/COINBASE_API_SECRET or the secrets file)");
+    return QF_OK;
+}
+
+/* "http://127.0.0.1:8080" -> "127.0.0.1:8080" */
+static const char *host_of(const char *base_url)
+{
+    const char *p = strstr(base_url, "://");
+    return p != NULL ? p + 3 : base_url;
+}
+
+static qf_rc status_error(const qf_http_resp *resp, const char *endpoint, qf_err *err)
+{
+    if (resp->status == 429 || resp->status == 418)
+        return qf_err_set(err, QF_ERATELIMIT, "coinbase %s: HTTP %ld (retry after %ld s)", endpoint,
+                          resp->status, resp->retry_after_s);
+    if (resp->status >= 500)
+        return qf_err_set(err, QF_EUNKNOWN, "coinbase %s: HTTP %ld, outcome unknown", endpoint,
+                          resp->status);
+    if (resp->status == 401)
+        return qf_err_set(err, QF_EREJECTED,
+                          "coinbase %s: HTTP 401 Unauthorized: the key name or private key was "
+                          "refused (COINBASE_API_KEY / COINBASE_API_SECRET)",
+                          endpoint);
+    return qf_coinbase_check_status(resp, endpoint, err);
+}
+
+/* One authenticated call; QF_OK with a 2xx reply in *resp (caller frees). */
+static qf_rc cb_call(qf_exchange *ex, const cb_req *r, qf_http_resp *resp, qf_err *err)
+{
+    char endpoint[160];
+    snprintf(endpoint, sizeof endpoint, "%s " API "%s", method_name(r->method), r->path);
+    qf_rc rc = need_keys(ex, err);
+    if (rc == QF_OK && !ex->clock_synced)
+        rc = qf_coinbase_server_time(ex, NULL, err);
+    if (rc != QF_OK)
+        return rc;
+    char uri[512];
+    snprintf(uri, sizeof uri, "%s %s" API "%s", method_name(r->method), host_of(ex->base_url),
+             r->path);
+    char auth[QF_SIGN_JWT_MAX + 32];
+    memcpy(auth, "Authorization: Bearer ", 22);
+    rc = qf_sign_jwt(ex->api_key, ex->api_secret, uri, qf_exchange_venue_now(ex) / 1000, auth + 22,
+                     sizeof auth - 22, err);
+    if (rc != QF_OK)
+        return rc;
+    char url[2048];
+    int n = snprintf(url, sizeof url, "%s" API "%s%s%s", ex->base_url, r->path,
+                     r->query[0] != '\0' ? "?" : "", r->query);
+    if (n < 0 || (size_t)n >= sizeof url)
+        return qf_err_set(err, QF_ERANGE, "coinbase %s: request URL too long", endpoint);
+    const char *headers[] = {auth, "Content-Type: application/json", NULL};
+    qf_http_req req = {.method = r->method,
+                       .url = url,
+                       .headers = headers,
+                       .body = r->body,
+                       .body_len = r->body != NULL ? strlen(r->body) : 0,
+                       .idempotent = r->idempotent,
+                       .weight = 1};
+    rc = qf_http_do(ex->http, &req, resp, err);
+    memset(auth, 0, sizeof auth);
+    if (rc != QF_OK)
+        return qf_err_prefix(err, "coinbase %s", endpoint);
+    if (resp->status >= 200 && resp->status < 300)
+        return QF_OK;
+    rc = status_error(resp, endpoint, err);
+    qf_http_resp_free(resp);
+    return rc;
+}
+
+static qf_rc product_of(const char *symbol, char *out, qf_err *err)
+{
+    if (qf_symbol_to_coinbase(symbol, out, QF_VENUE_SYMBOL_MAX, err) != QF_OK)
+        return qf_err_prefix(err, "coinbase");
+    return QF_OK;
+}
+
+/* GET /orders/historical/{id}. */
+static qf_rc get_order(qf_exchange *ex, const char *order_id, qf_order_report *out, qf_err *err)
+{
+    char path[160];
+    snprintf(path, sizeof path, "/orders/historical/%s", order_id);
+    cb_req r = {QF_HTTP_GET, path, "", NULL, true};
+    qf_http_resp resp;
+    qf_rc rc = cb_call(ex, &r, &resp, err);
+    if (rc != QF_OK)
+        return rc;
+    rc = qf_coinbase_parse_order(resp.body, resp.len, "coinbase GET " API "/orders/historical", out,
+                                 err);
+    qf_http_resp_free(&resp);
+    return rc;
+}
+
+/* Every page of GET /orders/historical/batch?<filter>; malloc'd array. */
+static qf_rc list_orders(qf_exchange *ex, const char *filter, qf_order_report **out, size_t *out_n,
+                         qf_err *err)
+{
+    qf_order_report *all = NULL;
+    size_t n = 0;
+    char cursor[QF_COINBASE_CURSOR_MAX] = "";
+    bool more = true;
+    qf_rc rc = QF_OK;
+    for (int page = 0; rc == QF_OK && more && page < MAX_PAGES; page++) {
+        char query[768];
+        snprintf(query, sizeof query, "%s%slimit=100%s%s", filter, filter[0] != '\0' ? "&" : "",
+                 cursor[0] != '\0' ? "&cursor=" : "", cursor);
+        cb_req r = {QF_HTTP_GET, "/orders/historical/batch", query, NULL, true};
+        qf_http_resp resp;
+        rc = cb_call(ex, &r, &resp, err);
+        if (rc != QF_OK)
+            break;
+        qf_order_report *got = NULL;
+        size_t k = 0;
+        rc = qf_coinbase_parse_orders(resp.body, resp.len,
+                                      "coinbase GET " API "/orders/historical/batch", &got, &k,
+                                      &more, cursor, sizeof cursor, err);
+        qf_http_resp_free(&resp);
+        if (rc != QF_OK)
+            break;
+        if (k > 0 && n + k > ORDERS_MAX) {
+            rc = qf_err_set(err, QF_ERANGE, "coinbase: more than %d orders listed", ORDERS_MAX);
+        } else if (k > 0) {
+            qf_order_report *grown = realloc(all, (n + k) * sizeof *all);
+            if (grown == NULL) {
+                rc = qf_err_set(err, QF_ENOMEM, "coinbase: out of memory");
+            } else {
+                all = grown;
+                memcpy(all + n, got, k * sizeof *got);
+                n += k;
+            }
+        }
+        free(got);
+        if (cursor[0] == '\0')
+            more = false;
+    }
+    if (rc != QF_OK) {
+        free(all);
+        return rc;
+    }
+    *out = all;
+    *out_n = n;
+    return QF_OK;
+}
+
+qf_rc qf_coinbase_query(qf_exchange *ex, const char *symbol, const char *client_id,
+                        qf_order_report *out, qf_err *err)
+{
+    char product[QF_VENUE_SYMBOL_MAX];
+    qf_rc rc = product_of(symbol, product, err);
+    if (rc != QF_OK)
+        return rc;
+    char filter[64];
+    snprintf(filter, sizeof filter, "product_ids=%s", product);
+    qf_order_report *all = NULL;
+    size_t n = 0;
+    rc = list_orders(ex, filter, &all, &n, err);
+    if (rc != QF_OK)
+        return rc;
+    rc = qf_err_set(err, QF_ENOTFOUND, "coinbase: no order with client_order_id %s", client_id);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(all[i].client_id, client_id) == 0) {
+            *out = all[i];
+            rc = QF_OK;
+            qf_err_clear(err);
+            break;
+        }
+    }
+    free(all);
+    return rc;
+}
+
+/* The order_configuration member of the POST /orders body. */
+static qf_rc configuration(qf_exchange *ex, const qf_order_req *req, const qf_symbol_rules *rules,
+                           json_t **out, qf_err *err)
+{
+    char size[48];
+    char price[48];
+    bool market = req->type == QF_ORDER_MARKET;
+    double step =
+        market && rules->market_step_size > 0 ? rules->market_step_size : rules->step_size;
+    qf_rc rc = qf_rules_format(req->quantity, step, size, sizeof size, err);
+    if (rc == QF_OK && !market)
+        rc = qf_rules_format(req->limit_price, rules->tick_size, price, sizeof price, err);
+    if (rc == QF_OK && market && req->side == QF_SIDE_BUY) {
+        qf_ticker t;
+        rc = qf_exchange_ticker(ex, req->symbol, &t, err);
+        if (rc == QF_OK)
+            rc = qf_rules_format(req->quantity * t.ask, rules->tick_size, size, sizeof size, err);
+    }
+    if (rc != QF_OK)
+        return qf_err_prefix(err, "coinbase order %s", req->client_id);
+    json_t *c;
+    if (market && req->side == QF_SIDE_BUY)
+        c = json_pack("{s:{s:s}}", "market_market_ioc", "quote_size", size);
+    else if (market)
+        c = json_pack("{s:{s:s}}", "market_market_ioc", "base_size", size);
+    else if (req->tif == QF_TIF_FOK)
+        c = json_pack("{s:{s:s,s:s}}", "limit_limit_fok", "base_size", size, "limit_price", price);
+    else if (req->tif == QF_TIF_IOC)
+        c = json_pack("{s:{s:s,s:s}}", "sor_limit_ioc", "base_size", size, "limit_price", price);
+    else
+        c = json_pack("{s:{s:s,s:s,s:b}}", "limit_limit_gtc", "base_size", size, "limit_price",
+                      price, "post_only", 0);
+    if (c == NULL)
+        return qf_err_set(err, QF_ENOMEM, "coinbase: out of memory");
+    *out = c;
+    return QF_OK;
+}
+
+static qf_rc order_body(qf_exchange *ex, const qf_order_req *req, char **out, qf_err *err)
+{
+    char product[QF_VENUE_SYMBOL_MAX];
+    qf_symbol_rules rules;
+    size_t idn = strlen(req->client_id);
+    if (idn == 0 || idn > 36 ||
+        strspn(req->client_id,
+               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != idn)
+        return qf_err_set(err, QF_EINVAL,
+                          "coinbase: client order id must be 1-36 characters of [A-Za-z0-9-_]");
+    if (!(req->quantity > 0) || (req->type == QF_ORDER_LIMIT && !(req->limit_price > 0)))
+        return qf_err_set(err, QF_EINVAL, "coinbase order %s: quantity and price must be > 0",
+                          req->client_id);
+    qf_rc rc = product_of(req->symbol, product, err);
+    if (rc == QF_OK)
+        rc = qf_exchange_rules(ex, req->symbol, false, &rules, err);
+    json_t *cfg = NULL;
+    if (rc == QF_OK)
+        rc = configuration(ex, req, &rules, &cfg, err);
+    if (rc != QF_OK)
+        return rc;
+    json_t *body =
+        json_pack("{s:s,s:s,s:s,s:o}", "client_order_id", req->client_id, "product_id", product,
+                  "side", req->side == QF_SIDE_BUY ? "BUY" : "SELL", "order_configuration", cfg);
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (text == NULL)
+        return qf_err_set(err, QF_ENOMEM, "coinbase: out of memory");
+    *out = text;
+    return QF_OK;
+}
+
+/* Every page of GET /orders/historical/fills?order_id=. */
+static qf_rc fills_of(qf_exchange *ex, const char *order_id, const char *client_id, qf_trade **out,
+                      size_t *out_n, qf_err *err)
+{
+    qf_trade *all = NULL;
+    size_t n = 0;
+    char cursor[QF_COINBASE_CURSOR_MAX] = "";
+    qf_rc rc = QF_OK;
+    for (int page = 0; rc == QF_OK && page < MAX_PAGES; page++) {
+        char query[512];
+        snprintf(query, sizeof query, "order_id=%s&limit=100%s%s", order_id,
+                 cursor[0] != '\0' ? "&cursor=" : "", cursor);
+        cb_req r = {QF_HTTP_GET, "/orders/historical/fills", query, NULL, true};
+        qf_http_resp resp;
+        rc = cb_call(ex, &r, &resp, err);
+        if (rc != QF_OK)
+            break;
+        qf_trade *got = NULL;
+        size_t k = 0;
+        rc = qf_coinbase_parse_fills(resp.body, resp.len,
+                                     "coinbase GET " API "/orders/historical/fills", client_id,
+                                     &got, &k, cursor, sizeof cursor, err);
+        qf_http_resp_free(&resp);
+        if (rc != QF_OK)
+            break;
+        if (k > 0) {
+            qf_trade *grown = realloc(all, (n + k) * sizeof *all);
+            if (grown == NULL) {
+                free(got);
+                rc = qf_err_set(err, QF_ENOMEM, "coinbase: out of memory");
+                break;
+            }
+            all = grown;
+            memcpy(all + n, got, k * sizeof *got);
+            n += k;
+        }
+        free(got);
+        if (cursor[0] == '\0' || k == 0)
+            break;
+    }
+    if (rc != QF_OK) {
+        free(all);
+        return rc;
+    }
+    *out = all;
+    *out_n = n;
+    return QF_OK;
+}
+
+qf_rc qf_coinbase_submit(qf_exchange *ex, const qf_order_req *req, qf_order_report *out,
+                         qf_trade **out_trades, size_t *out_n_trades, qf_err *err)
+{
+    char *body = NULL;
+    qf_rc rc = order_body(ex, req, &body, err);
+    if (rc != QF_OK)
+        return rc;
+    cb_req r = {QF_HTTP_POST, "/orders", "", body, false};
+    qf_http_resp resp;
+    rc = cb_call(ex, &r, &resp, err);
+    free(body);
+    if (rc != QF_OK)
+        return rc;
+    char order_id[QF_VENUE_ORDER_ID_MAX];
+    rc = qf_coinbase_parse_create(resp.body, resp.len, "coinbase POST " API "/orders", order_id,
+                                  sizeof order_id, err);
+    qf_http_resp_free(&resp);
+    if (rc == QF_EREJECTED)
+        return rc;
+    if (rc != QF_OK)
+        return qf_err_set(err, QF_EUNKNOWN, "%s; outcome unknown: query order %s", err->msg,
+                          req->client_id);
+    /* Accepted: read the order back for its status and fills. If that fails
+     * the order still exists: report it unconfirmed so it is re-queried. */
+    qf_order_report rep;
+    qf_trade *t = NULL;
+    size_t n = 0;
+    if (get_order(ex, order_id, &rep, NULL) != QF_OK) {
+        memset(&rep, 0, sizeof rep);
+        snprintf(rep.client_id, sizeof rep.client_id, "%s", req->client_id);
+        snprintf(rep.venue_order_id, sizeof rep.venue_order_id, "%s", order_id);
+        snprintf(rep.symbol, sizeof rep.symbol, "%s", req->symbol);
+        rep.side = req->side;
+        rep.type = req->type;
+        rep.status = QF_ORDER_UNCONFIRMED;
+        rep.quantity = req->quantity;
+        rep.avg_fill_price = NAN;
+        rep.limit_price = req->limit_price;
+    } else if (out_trades != NULL && rep.filled_qty > 0 &&
+               fills_of(ex, order_id, req->client_id, &t, &n, NULL) != QF_OK) {
+        t = NULL;
+        n = 0;
+    }
+    *out = rep;
+    if (out_trades != NULL) {
+        *out_trades = t;
+        *out_n_trades = n;
+    }
+    return QF_OK;
+}
+
+qf_rc qf_coinbase_cancel(qf_exchange *ex, const char *symbol, const char *client_id,
+                         qf_order_report *out, qf_err *err)
+{
+    qf_order_report rep;
+    qf_rc rc = qf_coinbase_query(ex, symbol, client_id, &rep, err);
+    if (rc != QF_OK)
+        return rc;
+    char *body = NULL;
+    json_t *j = json_pack("{s:[s]}", "order_ids", rep.venue_order_id);
+    body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (body == NULL)
+        return qf_err_set(err, QF_ENOMEM, "coinbase: out of memory");
+    cb_req r = {QF_HTTP_POST, "/orders/batch_cancel", "", body, false};
+    qf_http_resp resp;
+    rc = cb_call(ex, &r, &resp, err);
+    free(body);
+    if (rc != QF_OK)
+        return rc;
+    rc = qf_coinbase_parse_cancel(resp.body, resp.len, "coinbase POST " API "/orders/batch_cancel",
+                                  rep.venue_order_id, err);
+    qf_http_resp_free(&resp);
+    if (rc != QF_OK)
+        return rc;
+    rc = get_order(ex, rep.venue_order_id, &rep, err);
+    if (rc == QF_OK)
+        *out = rep;
+    return rc;
+}
+
+qf_rc qf_coinbase_open_orders(qf_exchange *ex, const char *symbol, qf_order_report **out,
+                              size_t *out_n, qf_err *err)
+{
+    char filter[96] = "order_status=OPEN";
+    if (symbol != NULL) {
+        char product[QF_VENUE_SYMBOL_MAX];
+        qf_rc rc = product_of(symbol, product, err);
+        if (rc != QF_OK)
+            return rc;
+        snprintf(filter, sizeof filter, "order_status=OPEN&product_ids=%s", product);
+    }
+    return list_orders(ex, filter, out, out_n, err);
+}
+
+qf_rc qf_coinbase_trades(qf_exchange *ex, const char *symbol, const char *client_id, qf_trade **out,
+                         size_t *out_n, qf_err *err)
+{
+    qf_order_report rep;
+    qf_rc rc = qf_coinbase_query(ex, symbol, client_id, &rep, err);
+    if (rc != QF_OK)
+        return rc;
+    return fills_of(ex, rep.venue_order_id, client_id, out, out_n, err);
+}
+
+qf_rc qf_coinbase_balances(qf_exchange *ex, qf_balance **out, size_t *out_n, qf_err *err)
+{
+    qf_balance *all = NULL;
+    size_t n = 0;
+    char cursor[QF_COINBASE_CURSOR_MAX] = "";
+    bool more = true;
+    qf_rc rc = QF_OK;
+    for (int page = 0; rc == QF_OK && more && page < MAX_PAGES; page++) {
+        char query[512];
+        snprintf(query, sizeof query, "limit=250%s%s", cursor[0] != '\0' ? "&cursor=" : "", cursor);
+        cb_req r = {QF_HTTP_GET, "/accounts", query, NULL, true};
+        qf_http_resp resp;
+        rc = cb_call(ex, &r, &resp, err);
+        if (rc != QF_OK)
+            break;
+        qf_balance *got = NULL;
+        size_t k = 0;
+        rc = qf_coinbase_parse_accounts(resp.body, resp.len, "coinbase GET " API "/accounts", &got,
+                                        &k, &more, cursor, sizeof cursor, err);
+        qf_http_resp_free(&resp);
+        if (rc == QF_OK && k > 0) {
+            qf_balance *grown = realloc(all, (n + k) * sizeof *all);
+            if (grown == NULL) {
+                rc = qf_err_set(err, QF_ENOMEM, "coinbase: out of memory");
+            } else {
+                all = grown;
+                memcpy(all + n, got, k * sizeof *got);
+                n += k;
+            }
+        }
+        free(got);
+        if (cursor[0] == '\0')
+            more = false;
+    }
+    if (rc != QF_OK) {
+        free(all);
+        return rc;
+    }
+    *out = all;
+    *out_n = n;
+    return QF_OK;
+}
+
+qf_rc qf_coinbase_account(qf_exchange *ex, qf_account_info *out, qf_err *err)
+{
+    cb_req r = {QF_HTTP_GET, "/key_permissions", "", NULL, true};
+    qf_http_resp resp;
+    qf_rc rc = cb_call(ex, &r, &resp, err);
+    if (rc != QF_OK)
+        return rc;
+    rc = qf_coinbase_parse_permissions(resp.body, resp.len, "coinbase GET " API "/key_permissions",
+                                       out, err);
+    qf_http_resp_free(&resp);
+    return rc;
+}
