@@ -23,7 +23,7 @@ int64_t mock_now_locked(const qf_mock *m)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     int64_t wall = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    return m->start_ms + (wall - m->wall0_ms) + m->advanced_ms + m->skew_ms;
+    return m->start_ms + (m->frozen ? 0 : wall - m->wall0_ms) + m->advanced_ms + m->skew_ms;
 }
 
 /* Reads one CSV (open_time,open,high,low,close,volume,...) into ser. */

@@ -39,6 +39,8 @@ typedef struct qf_mock_opts {
     int ban_after_429s;     /* 429s answered (while the client should wait) before a 418; 0: 3 */
     long ban_seconds;       /* 418 Retry-After; 0: 120 */
     long retry_after_429_s; /* 0: 1 */
+    int frozen_clock;       /* nonzero: wall time does not move the clock, only qf_mock_advance
+                             * (deterministic prices and fills in tests) */
 } qf_mock_opts;
 
 /* 2025-03-01T00:00:00Z, the default start of the mock clock. */
@@ -74,7 +76,8 @@ void qf_mock_stop(qf_mock *m);
 const char *qf_mock_url(const qf_mock *m);
 int qf_mock_port(const qf_mock *m);
 
-/* The mock clock in ms: start + wall time elapsed since qf_mock_start +
+/* The mock clock in ms: start + wall time elapsed since qf_mock_start (none
+ * with frozen_clock) +
  * every qf_mock_advance + the current skew. Binance serverTime, Coinbase
  * /time, the timestamp/recvWindow and JWT nbf/exp checks, the forming bar
  * and the weight windows all use it. */

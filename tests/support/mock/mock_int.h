@@ -114,6 +114,7 @@ struct qf_mock {
 
     /* clock */
     int64_t start_ms, wall0_ms, advanced_ms, skew_ms;
+    bool frozen;
     int64_t matched_to; /* resting orders have been matched up to this mock time */
 
     /* options */

@@ -542,6 +542,7 @@ qf_rc qf_mock_start(const qf_mock_opts *opts, qf_mock **out, qf_err *err)
     pthread_cond_init(&m->cv, NULL);
     m->start_ms = o.start_time_ms ? o.start_time_ms : QF_MOCK_DEFAULT_START_MS;
     m->wall0_ms = mono_ms();
+    m->frozen = o.frozen_clock != 0;
     m->matched_to = m->start_ms;
     m->weight_limit = o.weight_limit_1m > 0 ? o.weight_limit_1m : 6000;
     m->ban_after_429s = o.ban_after_429s > 0 ? o.ban_after_429s : 3;
