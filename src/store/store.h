@@ -365,11 +365,19 @@ typedef struct qf_fill_row {
 } qf_fill_row;
 
 /* Inserts a new order (normally status pending). A client_id already stored
- * is QF_EEXIST and nothing is written; bad fields QF_EINVAL. */
+ * is QF_EEXIST and nothing is written; a bad field is QF_EINVAL naming it
+ * (client_id [A-Za-z0-9_-]{1,36}, account, exchange, BASE/QUOTE symbol,
+ * side, type, tif, status, quantity finite > 0, limit_price finite > 0 for
+ * limit orders and NaN for market ones, 0 <= filled_qty <= quantity,
+ * avg_fill_price set once filled, bar_time -1 or a time, attempt >= 1,
+ * expected_price NaN or > 0, texts without control characters); a
+ * read-only handle is QF_ESTORE. */
 QF_NODISCARD qf_rc qf_store_insert_order(qf_store *store, const qf_order_row *row, qf_err *err);
 /* Rewrites the mutable fields (venue_order_id, filled_qty, avg_fill_price,
  * status, reason, updated_at, attempt) of the order with row->order.client_id;
- * QF_ENOTFOUND when there is none. */
+ * QF_ENOTFOUND when there is none. The whole row is checked as for an
+ * insert, and filled_qty must not exceed the STORED quantity (QF_EINVAL);
+ * nothing is written on failure. */
 QF_NODISCARD qf_rc qf_store_update_order(qf_store *store, const qf_order_row *row, qf_err *err);
 /* QF_ENOTFOUND when client_id is not stored; *out unchanged then. */
 QF_NODISCARD qf_rc qf_store_get_order(qf_store *store, const char *client_id, qf_order_row *out,
@@ -387,14 +395,23 @@ QF_NODISCARD qf_rc qf_store_load_portfolio(qf_store *store, const char *account,
                                            qf_position **out_positions, size_t *out_n,
                                            bool *out_found, qf_err *err);
 /* Writes the account's cash and every given position (a position absent from
- * the list is left as stored) in one transaction. */
+ * the list is left as stored) in one transaction. Cash finite; positions of
+ * distinct BASE/QUOTE symbols with finite quantity, avg_entry >= 0 (> 0
+ * while a quantity is held), finite realized_pnl, fees >= 0, mark_price NaN
+ * (never marked) or > 0; time a valid UTC ms. QF_EINVAL naming the field
+ * otherwise, QF_ESTORE on a read-only handle; nothing is written then. */
 QF_NODISCARD qf_rc qf_store_save_portfolio(qf_store *store, const char *account, double cash,
                                            const qf_position *positions, size_t n, int64_t time,
                                            qf_err *err);
 /* One transaction: inserts the fill, rewrites the order (order_after), the
  * position of the fill's symbol (position_after) and the cash. A fill whose
  * (client_id, trade_id) is already stored is QF_EEXIST and nothing is
- * written (a replayed fill is never applied twice). */
+ * written (a replayed fill is never applied twice). The fill needs a
+ * trade_id, quantity and price finite > 0, fee >= 0; order_after must be the
+ * fill's order (same client_id, symbol, side, account) with filled_qty > 0,
+ * position_after the fill's symbol, cash_after finite: QF_EINVAL naming the
+ * field otherwise. An order not stored is QF_ENOTFOUND, one stored under
+ * another account or symbol/side QF_EINVAL; nothing is written then. */
 QF_NODISCARD qf_rc qf_store_record_fill(qf_store *store, const char *account,
                                         const qf_fill_row *fill, const qf_order_row *order_after,
                                         const qf_position *position_after, double cash_after,
@@ -404,7 +421,8 @@ QF_NODISCARD qf_rc qf_store_record_fill(qf_store *store, const char *account,
 QF_NODISCARD qf_rc qf_store_list_fills(qf_store *store, const char *account, const char *client_id,
                                        qf_fill_row **out, size_t *out_n, qf_err *err);
 /* Upserts an equity snapshot keyed by (account, time); positions_json may be
- * NULL, else must parse. */
+ * NULL, else must parse. cash and equity finite, gross_exposure and
+ * drawdown finite >= 0, else QF_EINVAL and nothing is written. */
 QF_NODISCARD qf_rc qf_store_insert_snapshot(qf_store *store, const char *account,
                                             const qf_snapshot *snap, const char *positions_json,
                                             qf_err *err);
