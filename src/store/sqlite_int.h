@@ -3,7 +3,9 @@
  * (sqlite.c: open, pragmas, statement cache, errors, transactions;
  * sqlite_migrate.c: schema versions and migrations; sqlite_candles.c: series
  * and candles; sqlite_runs.c: backtest runs; sqlite_orderbook.c: order-book
- * snapshots; sqlite_risk.c: kill switch, risk events and risk metrics).
+ * snapshots; sqlite_risk.c: kill switch, risk events and risk metrics;
+ * sqlite_orders.c: orders and fills; sqlite_portfolio.c: cash, positions and
+ * portfolio snapshots).
  * Private to src/store/.
  *
  * Every data statement is prepared once per handle, on first use, and kept
@@ -177,13 +179,13 @@ qf_rc sq_get_model(qf_store *store, const char *model_id, qf_model_record *out, 
 qf_rc sq_insert_order(qf_store *store, const qf_order_row *row, qf_err *err);
 qf_rc sq_update_order(qf_store *store, const qf_order_row *row, qf_err *err);
 qf_rc sq_get_order(qf_store *store, const char *client_id, qf_order_row *out, qf_err *err);
-qf_rc sq_list_orders(qf_store *store, const char *account, unsigned status_mask,
-                     qf_order_row **out, size_t *out_n, qf_err *err);
+qf_rc sq_list_orders(qf_store *store, const char *account, unsigned status_mask, qf_order_row **out,
+                     size_t *out_n, qf_err *err);
 qf_rc sq_record_fill(qf_store *store, const char *account, const qf_fill_row *fill,
                      const qf_order_row *order_after, const qf_position *position_after,
                      double cash_after, qf_err *err);
-qf_rc sq_list_fills(qf_store *store, const char *account, const char *client_id,
-                    qf_fill_row **out, size_t *out_n, qf_err *err);
+qf_rc sq_list_fills(qf_store *store, const char *account, const char *client_id, qf_fill_row **out,
+                    size_t *out_n, qf_err *err);
 
 /* sqlite_portfolio.c: cash, positions and snapshots. sq_put_position and
  * sq_put_cash write one row inside the caller's transaction. */
@@ -191,8 +193,7 @@ qf_rc sq_put_position(sqlite_store *s, const char *account, const qf_position *p
                       qf_err *err);
 qf_rc sq_put_cash(sqlite_store *s, const char *account, double cash, int64_t time, qf_err *err);
 qf_rc sq_load_portfolio(qf_store *store, const char *account, double *out_cash,
-                        qf_position **out_positions, size_t *out_n, bool *out_found,
-                        qf_err *err);
+                        qf_position **out_positions, size_t *out_n, bool *out_found, qf_err *err);
 qf_rc sq_save_portfolio(qf_store *store, const char *account, double cash,
                         const qf_position *positions, size_t n, int64_t time, qf_err *err);
 qf_rc sq_insert_snapshot(qf_store *store, const char *account, const qf_snapshot *snap,
