@@ -392,6 +392,31 @@ Test(sqlite_orders, list_by_account_and_status_mask_oldest_first)
     cr_assert_eq(qf_store_list_orders(st, "bad account", 0, &v, &n, &err), QF_EINVAL);
 }
 
+Test(sqlite_orders, foreign_rows_that_do_not_fit_are_eparse)
+{
+    qf_order_row a = order_row("qf-ok-1");
+    insert_ok(&a);
+    /* Another program stored a venue order id longer than the field. */
+    td_sql(db, "INSERT INTO orders(client_id, exchange_order_id, account, exchange, symbol, side, "
+               "type, quantity, status, created_at, updated_at) VALUES ('qf-long-1', "
+               "printf('%0100d', 7), 'paper', 'binance', 'BTC/USDT', 'buy', 'market', 1, "
+               "'open', 1, 1)");
+    qf_order_row out;
+    memset(&out, 0x5a, sizeof out);
+    qf_order_row before = out;
+    qf_err err;
+    cr_assert_eq(qf_store_get_order(st, "qf-long-1", &out, &err), QF_EPARSE);
+    cr_assert(strstr(err.msg, "qf-long-1") != NULL, "%s", err.msg);
+    cr_assert_eq(memcmp(&out, &before, sizeof out), 0);
+    qf_order_row *v = (qf_order_row *)&before;
+    size_t n = 0;
+    cr_assert_eq(qf_store_list_orders(st, "paper", 0, &v, &n, &err), QF_EPARSE);
+    cr_assert_eq(n, 0);
+    /* The good row still reads. */
+    qf_order_row got = get_ok("qf-ok-1");
+    assert_same_order(&got, &a);
+}
+
 /* ---- fills --------------------------------------------------------------- */
 
 static qf_fill_row fill_row(const char *client_id, const char *trade_id, double qty, double price,
