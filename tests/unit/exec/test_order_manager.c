@@ -1,0 +1,326 @@
+/* The live order manager (src/exec/order_manager.c, order_sync.c) over real
+ * HTTP against the mock Binance on 127.0.0.1, with a real SQLite store and
+ * portfolio: every scenario counts the orders at the mock (never two for a
+ * signal) and checks the store against the venue. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/time.h"
+#include "exec/client_id.h"
+#include "exec/order_manager.h"
+#include "mock/mock_exchange.h"
+#include "testutil.h"
+
+#define BAR 1740787200000LL
+
+static qf_mock *mock;
+static qf_exchange *ex;
+static qf_store *store;
+static qf_portfolio *pf;
+static qf_venue venue;
+static qf_order_manager *om;
+static char *dir;
+static int64_t skew_ms; /* added to the manager's clock (timeouts) */
+
+static int64_t om_clock(void *ctx)
+{
+    (void)ctx;
+    return qf_time_now_ms() + skew_ms;
+}
+
+static void om_sleep(void *ctx, int64_t ms)
+{
+    (void)ctx;
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static qf_om_options options(void)
+{
+    qf_config cfg;
+    qf_config_init(&cfg);
+    qf_om_options o = qf_om_options_from_config(&cfg);
+    o.limits.max_position_pct = 1.0;
+    o.limits.max_concentration_pct = 1.0;
+    o.backoff_ms = 50;
+    o.now_ms = om_clock;
+    o.sleep_ms = om_sleep;
+    return o;
+}
+
+static void open_om(const qf_om_options *o)
+{
+    qf_err err;
+    qf_om_free(om);
+    om = NULL;
+    cr_assert_eq(qf_om_new(&venue, store, pf, NULL, o, &om, &err), QF_OK, "%s", err.msg);
+}
+
+static void setup(void)
+{
+    skew_ms = 0;
+    dir = qf_test_tmpdir();
+    setenv("QF_RATELIMIT_DIR", dir, 1);
+    qf_mock_opts mo = {0};
+    mo.frozen_clock = 1;
+    qf_err err;
+    cr_assert_eq(qf_mock_start(&mo, &mock, &err), QF_OK, "%s", err.msg);
+    qf_config cfg;
+    qf_config_init(&cfg);
+    snprintf(cfg.exchanges.binance.base_url, sizeof cfg.exchanges.binance.base_url, "%s",
+             qf_mock_url(mock));
+    snprintf(cfg.exchanges.binance.api_key, sizeof cfg.exchanges.binance.api_key, "%s",
+             QF_MOCK_BINANCE_KEY);
+    snprintf(cfg.exchanges.binance.api_secret, sizeof cfg.exchanges.binance.api_secret, "%s",
+             QF_MOCK_BINANCE_SECRET);
+    cr_assert_eq(qf_exchange_open(&cfg, "binance", &ex, &err), QF_OK, "%s", err.msg);
+    char path[512];
+    snprintf(path, sizeof path, "%s/qf.db", dir);
+    cr_assert_eq(qf_store_open_sqlite(path, &store, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(qf_store_migrate(store, NULL, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(qf_portfolio_load(store, "live", 100000.0, &pf, &err), QF_OK, "%s", err.msg);
+    venue = qf_venue_live(ex);
+    cr_assert_str_eq(venue.account, "live");
+    qf_om_options o = options();
+    open_om(&o);
+}
+
+static void teardown(void)
+{
+    qf_om_free(om);
+    om = NULL;
+    qf_portfolio_free(pf);
+    qf_store_close(store);
+    qf_exchange_close(ex);
+    qf_mock_stop(mock);
+    qf_test_rmtree(dir);
+    free(dir);
+}
+
+TestSuite(order_manager, .init = setup, .fini = teardown, .timeout = 60);
+
+static qf_order_intent intent(qf_side side, qf_order_type type, double qty, double limit)
+{
+    qf_order_intent in;
+    memset(&in, 0, sizeof in);
+    strcpy(in.symbol, "BTC/USDT");
+    in.side = side;
+    in.type = type;
+    in.tif = QF_TIF_GTC;
+    in.quantity = qty;
+    in.limit_price = limit;
+    in.bar_time = BAR;
+    in.expected_price = NAN;
+    in.data_time = -1;
+    return in;
+}
+
+static const char *id_of(int attempt)
+{
+    static char id[QF_ORDER_ID_MAX];
+    qf_err err;
+    cr_assert_eq(qf_client_id_make("BTC/USDT", BAR, QF_SIDE_BUY, attempt, id, sizeof id, &err),
+                 QF_OK);
+    return id;
+}
+
+/* The store's fills of an order add up to its filled quantity. */
+static double stored_fills(const char *client_id)
+{
+    qf_fill_row *f = NULL;
+    size_t n = 0;
+    qf_err err;
+    cr_assert_eq(qf_store_list_fills(store, "live", client_id, &f, &n, &err), QF_OK, "%s", err.msg);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += f[i].fill.quantity;
+    free(f);
+    return sum;
+}
+
+static void assert_filled_once(const qf_order_row *row, double qty)
+{
+    cr_assert_eq(row->order.status, QF_ORDER_FILLED, "status %s (%s)",
+                 qf_order_status_name(row->order.status), row->reason);
+    cr_assert_float_eq(row->order.filled_qty, qty, 1e-12);
+    cr_assert_float_eq(stored_fills(row->order.client_id), qty, 1e-12);
+    cr_assert_float_eq(qf_portfolio_position(pf, "BTC/USDT").quantity, qty, 1e-12);
+    cr_assert_eq(qf_mock_count_orders(mock, row->order.client_id), 1, "%zu orders %s",
+                 qf_mock_count_orders(mock, row->order.client_id), row->order.client_id);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 1, "one order at the exchange, no more");
+}
+
+Test(order_manager, market_buy_fills_once_and_a_duplicate_submit_sends_nothing)
+{
+    qf_order_intent in = intent(QF_SIDE_BUY, QF_ORDER_MARKET, 0.0123456, NAN);
+    qf_order_row row;
+    qf_err err;
+    cr_assert_eq(qf_om_submit(om, &in, &row, &err), QF_OK, "%s", err.msg);
+    cr_assert_str_eq(row.order.client_id, id_of(1));
+    /* Rounded down to BTCUSDT's step 0.00001. */
+    assert_filled_once(&row, 0.01234);
+    cr_assert_str_neq(row.venue_order_id, "");
+    /* The mock's 0.1% commission is taken in BTC: recorded in USDT at the fill price. */
+    qf_fill_row *f = NULL;
+    size_t n = 0;
+    cr_assert_eq(qf_store_list_fills(store, "live", row.order.client_id, &f, &n, &err), QF_OK);
+    double fees = 0, cost = 0;
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_str_eq(f[i].fee_asset, "BTC");
+        cr_assert_float_eq(f[i].fill.fee, f[i].fill.quantity * 0.001 * f[i].fill.price, 1e-9);
+        fees += f[i].fill.fee;
+        cost += f[i].fill.quantity * f[i].fill.price;
+    }
+    free(f);
+    cr_assert_float_eq(qf_portfolio_cash(pf), 100000.0 - cost - fees, 1e-6);
+    cr_assert_eq(qf_slippage_count(qf_om_slippage(om)), n);
+
+    long requests = qf_mock_get_stats(mock).requests;
+    qf_order_row again;
+    cr_assert_eq(qf_om_submit(om, &in, &again, &err), QF_OK, "%s", err.msg);
+    cr_assert_str_eq(again.order.client_id, row.order.client_id);
+    cr_assert_eq(qf_mock_get_stats(mock).requests, requests, "a filled signal asks nothing");
+    assert_filled_once(&again, 0.01234);
+}
+
+static void unknown_outcome(qf_mock_fault_kind kind)
+{
+    qf_mock_fault(mock, "/api/v3/order", kind, 1, 0);
+    qf_order_intent in = intent(QF_SIDE_BUY, QF_ORDER_MARKET, 0.01, NAN);
+    qf_order_row row;
+    qf_err err;
+    cr_assert_eq(qf_om_submit(om, &in, &row, &err), QF_OK, "%s", err.msg);
+    assert_filled_once(&row, 0.01);
+}
+
+Test(order_manager, ack_500_is_looked_up_not_resent)
+{
+    unknown_outcome(QF_MOCK_FAULT_ACK_500);
+}
+
+Test(order_manager, dropped_ack_is_looked_up_not_resent)
+{
+    unknown_outcome(QF_MOCK_FAULT_ACK_DROP);
+}
+
+Test(order_manager, order_briefly_unknown_after_submit_stays_unconfirmed_and_is_found)
+{
+    qf_mock_fault(mock, "/api/v3/order", QF_MOCK_FAULT_ACK_500, 1, 0);
+    qf_mock_fault(mock, "/api/v3/order", QF_MOCK_FAULT_QUERY_UNKNOWN, 2, 0);
+    qf_order_intent in = intent(QF_SIDE_BUY, QF_ORDER_MARKET, 0.01, NAN);
+    qf_order_row row;
+    qf_err err;
+    cr_assert_eq(qf_om_submit(om, &in, &row, &err), QF_OK, "%s", err.msg);
+    assert_filled_once(&row, 0.01);
+}
+
+Test(order_manager, unknown_past_the_grace_is_never_acknowledged_then_a_new_attempt)
+{
+    qf_om_options o = options();
+    o.grace_ms = 300;
+    open_om(&o);
+    /* 503 before processing: the order never reached the book. */
+    qf_mock_fault(mock, "/api/v3/order", QF_MOCK_FAULT_503, 1, 0);
+    qf_order_intent in = intent(QF_SIDE_BUY, QF_ORDER_MARKET, 0.01, NAN);
+    qf_order_row row;
+    qf_err err;
+    qf_rc rc = qf_om_submit(om, &in, &row, &err);
+    cr_assert_eq(rc, QF_OK, "%s", err.msg);
+    cr_assert_eq(row.order.status, QF_ORDER_REJECTED, "%s", qf_order_status_name(row.order.status));
+    cr_assert(strncmp(row.reason, "never acknowledged", 18) == 0, "%s", row.reason);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 0);
+    /* Known closed with no fill: the same signal may now go, as attempt 2. */
+    cr_assert_eq(qf_om_submit(om, &in, &row, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(row.attempt, 2);
+    cr_assert_str_eq(row.order.client_id, id_of(2));
+    assert_filled_once(&row, 0.01);
+}
+
+Test(order_manager, unknown_within_the_grace_stays_unconfirmed)
+{
+    qf_om_options o = options();
+    o.max_queries = 2;
+    open_om(&o);
+    qf_mock_fault(mock, "/api/v3/order", QF_MOCK_FAULT_503, 1, 0);
+    qf_order_intent in = intent(QF_SIDE_BUY, QF_ORDER_MARKET, 0.01, NAN);
+    qf_order_row row;
+    qf_err err;
+    cr_assert_eq(qf_om_submit(om, &in, &row, &err), QF_EUNKNOWN);
+    cr_assert_eq(row.order.status, QF_ORDER_UNCONFIRMED);
+    qf_order_row stored;
+    cr_assert_eq(qf_store_get_order(store, id_of(1), &stored, &err), QF_OK);
+    cr_assert_eq(stored.order.status, QF_ORDER_UNCONFIRMED, "never assumed cancelled");
+    /* Submitting the signal again sends nothing: it looks the order up. */
+    cr_assert_eq(qf_om_submit(om, &in, &row, &err), QF_EUNKNOWN);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 0);
+}
+
+Test(order_manager, timeout_cancel_keeps_the_fill_that_raced_it)
+{
+    qf_ticker t;
+    qf_err err;
+    cr_assert_eq(qf_exchange_ticker(ex, "BTC/USDT", &t, &err), QF_OK, "%s", err.msg);
+    /* A buy limit at the bid rests; 0.5 BTC is more than 5% of a few
+     * seconds' volume, so the crossing fills it only partly. */
+    qf_order_intent in = intent(QF_SIDE_BUY, QF_ORDER_LIMIT, 0.5, t.bid);
+    qf_order_row row;
+    cr_assert_eq(qf_om_submit(om, &in, &row, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(row.order.status, QF_ORDER_OPEN, "%s", qf_order_status_name(row.order.status));
+    cr_assert_eq(qf_om_poll(om, row.order.client_id, &row, &err), QF_OK, "%s", err.msg);
+    cr_assert_float_eq(row.order.filled_qty, 0.0, 1e-12);
+    /* The mock fills part of it; the manager has not looked since. */
+    qf_order_report rep;
+    for (int i = 0; i < 360; i++) {
+        qf_mock_advance(mock, 10 * 1000);
+        cr_assert_eq(qf_exchange_query(ex, "BTC/USDT", row.order.client_id, &rep, &err), QF_OK,
+                     "%s", err.msg);
+        if (rep.filled_qty > 0)
+            break;
+    }
+    cr_assert_eq(rep.status, QF_ORDER_PARTIALLY_FILLED, "status %d", rep.status);
+    /* Past execution.order_timeout_seconds: cancelled, then its fills fetched. */
+    skew_ms = 121 * 1000;
+    cr_assert_eq(qf_om_poll(om, row.order.client_id, &row, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(row.order.status, QF_ORDER_CANCELLED, "%s (%s)",
+                 qf_order_status_name(row.order.status), row.reason);
+    cr_assert_str_eq(row.reason, "timeout: open longer than 120 s");
+    cr_assert_float_eq(row.order.filled_qty, rep.filled_qty, 1e-12);
+    cr_assert_float_eq(stored_fills(row.order.client_id), rep.filled_qty, 1e-12);
+    cr_assert_float_eq(qf_portfolio_position(pf, "BTC/USDT").quantity, rep.filled_qty, 1e-12);
+    cr_assert_eq(qf_exchange_query(ex, "BTC/USDT", row.order.client_id, &rep, &err), QF_OK);
+    cr_assert_eq(rep.status, QF_ORDER_CANCELLED);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 1);
+}
+
+Test(order_manager, reconcile_after_a_restart_syncs_fills)
+{
+    qf_ticker t;
+    qf_err err;
+    cr_assert_eq(qf_exchange_ticker(ex, "BTC/USDT", &t, &err), QF_OK, "%s", err.msg);
+    qf_order_intent in = intent(QF_SIDE_BUY, QF_ORDER_LIMIT, 0.001, t.bid);
+    qf_order_row row;
+    cr_assert_eq(qf_om_submit(om, &in, &row, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(row.order.status, QF_ORDER_OPEN);
+    qf_om_free(om);
+    om = NULL;
+    qf_order_report rep;
+    for (int i = 0; i < 360; i++) {
+        qf_mock_advance(mock, 10 * 1000);
+        cr_assert_eq(qf_exchange_query(ex, "BTC/USDT", row.order.client_id, &rep, &err), QF_OK,
+                     "%s", err.msg);
+        if (rep.status == QF_ORDER_FILLED)
+            break;
+    }
+    cr_assert_eq(rep.status, QF_ORDER_FILLED);
+    qf_om_options o = options();
+    open_om(&o);
+    size_t checked = 0;
+    cr_assert_eq(qf_om_reconcile(om, &checked, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(checked, 1);
+    cr_assert_eq(qf_store_get_order(store, row.order.client_id, &row, &err), QF_OK);
+    assert_filled_once(&row, 0.001);
+    cr_assert_leq(row.order.avg_fill_price, t.bid + 1e-9);
+}
