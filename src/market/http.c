@@ -186,6 +186,12 @@ static qf_rc setup(qf_http *h, const qf_http_req *req, attempt *a, struct curl_s
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, h->o.insecure ? 0L : 2L);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    /* libcurl silently re-sends a request whose reused connection died before
+     * any reply ("retrying a fresh connect"), and a dropped acknowledgement
+     * looks exactly like that: an order placement would reach the venue
+     * twice. A non-idempotent request therefore always gets a fresh
+     * connection, where libcurl never retries (costs one handshake). */
+    curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, req->idempotent ? 0L : 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "quantflow/" QF_VERSION);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
