@@ -160,8 +160,7 @@ Test(mock_coinbase, exchange_candles_newest_first_numbers, .init = setup, .fini 
     static const char *bad[] = {
         "/products/BTC-USDT/candles?granularity=7200",
         "/products/BTC-USDT/candles?granularity=14400",
-        "/products/BTC-USDT/candles?granularity=3600&start=2025-01-01T00:00:00Z&end=2025-02-"
-        "01T00:00:00Z",
+        "/products/BTC-USDT/candles?granularity=3600&start=2025-01-01&end=2025-02-01",
         "/products/BTC-USDT/candles?granularity=3600&start=2025-01-01T00:00:00Z",
         "/products/BTC-USDT/candles?granularity=3600&start=yesterday&end=today",
     };
