@@ -197,7 +197,7 @@ static bool int_param(const mock_req *r, const char *name, int64_t *v, mock_resp
     const char *s = req_param(r, name);
     if (!s)
         return true;
-    if (!mock_parse_i64(s, v)) {
+    if (!mock_parse_i64(s, v) || *v < 0) {
         resp_binance_err(
             out, 400, -1100,
             "Illegal characters found in parameter '%s'; legal range is '^[0-9]{1,20}$'.", name);

@@ -269,7 +269,8 @@ Test(mock_public, klines_reject_bad_parameters, .init = setup, .fini = teardown)
                  {"symbol=BTCUSDT&interval=1h&limit=abc", -1100},
                  {"symbol=BTCUSDT&interval=1h&startTime=5&endTime=4", -1023},
                  {"symbol=NOPE&interval=1h", -1121},
-                 {"symbol=BTCUSDT&interval=1h&startTime=%zz", -1100}};
+                 {"symbol=BTCUSDT&interval=1h&startTime=%zz", -1100},
+                 {"symbol=BTCUSDT&interval=1h&startTime=-5", -1100}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[256];
         snprintf(path, sizeof path, "/api/v3/klines?%s", cases[i].q);
