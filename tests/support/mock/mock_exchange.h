@@ -20,6 +20,15 @@
  * Advanced Trade under /api/v3/brokerage/, the control API under /__mock/.
  * All calls are thread-safe. Everything the mock parses is outside input:
  * bad requests get the venue's error body, never a crash.
+ *
+ * Binance weight: one counter for every client (all are 127.0.0.1), charged
+ * for every /api/v3 request (rejected ones included) in windows of one
+ * minute of the MOCK clock. Over the limit: 429 + Retry-After; the window
+ * then ends when Retry-After does, so a client that waits as told starts
+ * afresh, while one that comes back early collects more 429s and, after
+ * ban_after_429s of them, a 418 ban of ban_seconds (mock clock).
+ * Book and fills: see mock_match.c (synthetic levels one tick apart around
+ * the bar's price path; 0.1% commission). Money is exact (1e-8 units).
  */
 #ifndef QF_TESTS_MOCK_EXCHANGE_H
 #define QF_TESTS_MOCK_EXCHANGE_H
