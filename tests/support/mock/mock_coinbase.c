@@ -1,7 +1,7 @@
 /*
  * mock_coinbase.c - Coinbase: Exchange API candles (/products/{id}/candles)
  * and Advanced Trade under /api/v3/brokerage (time, products, candles,
- * ticker, orders, fills, batch cancel, accounts).
+ * ticker, orders, fills, batch cancel, accounts, key_permissions).
  *
  * Products are BTC-USDT, ETH-USDT and SOL-USDT (CONVENTIONS: BTC/USDT <->
  * BTC-USDT), priced and filled by the same book as Binance; one account.
@@ -683,6 +683,12 @@ static bool advanced_trade(qf_mock *m, mock_req *r, int64_t now, mock_resp *out)
             resp_json(out, 200, json_pack("{s:o}", "order", cb_order_json(m, &m->orders[k])));
     } else if (get && strcmp(p, "/accounts") == 0) {
         accounts(m, now, out);
+    } else if (get && strcmp(p, "/key_permissions") == 0) {
+        /* the test key may view and trade, not transfer (the scopes a bot needs) */
+        resp_json(out, 200,
+                  json_pack("{s:b,s:b,s:b,s:s,s:s}", "can_view", 1, "can_trade", 1, "can_transfer",
+                            0, "portfolio_uuid", "00000000-0000-4000-8000-00000000beef",
+                            "portfolio_type", "DEFAULT"));
     } else {
         return false;
     }

@@ -3,6 +3,7 @@
  * candles (numbers, newest first, [time, low, high, open, close, volume],
  * equal to the bundled 1h data, 6h aggregated), Advanced Trade candles
  * (strings), the JWT check (ES256 and EdDSA; uri, nbf/exp, signature),
+ * key_permissions,
  * orders with client_order_id idempotency, fills, listing and cancels.
  */
 #include <math.h>
@@ -251,6 +252,39 @@ Test(mock_coinbase, jwt_is_checked, .init = setup, .fini = teardown)
         json_decref(j);
         qf_mock_http_free(&r);
     }
+}
+
+Test(mock_coinbase, key_permissions_need_a_jwt, .init = setup, .fini = teardown)
+{
+    qf_mock_http_resp r;
+    json_t *j = get_public("/api/v3/brokerage/key_permissions", &r);
+    cr_assert_eq(r.status, 401);
+    cr_assert_str_eq(r.body, "Unauthorized");
+    json_decref(j);
+    qf_mock_http_free(&r);
+
+    jwt_opts late = {.time_offset_s = -121};
+    j = at("GET", "/key_permissions", NULL, &late, &r);
+    cr_assert_eq(r.status, 401, "expired JWT: %s", r.body);
+    json_decref(j);
+    qf_mock_http_free(&r);
+
+    jwt_opts kinds[] = {{0}, {.ed25519 = 1}};
+    for (size_t i = 0; i < 2; i++) {
+        j = at("GET", "/key_permissions", NULL, &kinds[i], &r);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        cr_assert(json_is_true(json_object_get(j, "can_view")), "%s", r.body);
+        cr_assert(json_is_true(json_object_get(j, "can_trade")), "%s", r.body);
+        cr_assert(json_is_false(json_object_get(j, "can_transfer")), "%s", r.body);
+        cr_assert_eq(strlen(sget(j, "portfolio_uuid")), 36);
+        cr_assert_str_eq(sget(j, "portfolio_type"), "DEFAULT");
+        json_decref(j);
+        qf_mock_http_free(&r);
+    }
+    j = at("POST", "/key_permissions", "{}", NULL, &r);
+    cr_assert_eq(r.status, 404, "GET only: %s", r.body);
+    json_decref(j);
+    qf_mock_http_free(&r);
 }
 
 static json_t *place(const char *cid, const char *side, const char *cfg, qf_mock_http_resp *r)
