@@ -195,19 +195,20 @@ qf_rc qf_paper_set_price(qf_paper *p, const char *symbol, double price, int64_t 
     return QF_OK;
 }
 
-static qf_rc add_order(qf_paper *p, paper_order **out, qf_err *err)
+/* A new zeroed order slot; NULL when out of memory. */
+static paper_order *add_order(qf_paper *p)
 {
     if (p->n_orders == p->cap_orders) {
         size_t cap = p->cap_orders ? 2 * p->cap_orders : 16;
         paper_order *n = realloc(p->orders, cap * sizeof *n);
         if (!n)
-            return qf_err_set(err, QF_ENOMEM, "paper: out of memory");
+            return NULL;
         p->orders = n;
         p->cap_orders = cap;
     }
-    *out = &p->orders[p->n_orders++];
-    memset(*out, 0, sizeof **out);
-    return QF_OK;
+    paper_order *o = &p->orders[p->n_orders++];
+    memset(o, 0, sizeof *o);
+    return o;
 }
 
 static qf_rc copy_trade(const paper_order *o, qf_trade **out, size_t *out_n, qf_err *err)
@@ -281,10 +282,9 @@ static qf_rc paper_submit(void *ctx, const qf_order_req *req, qf_order_report *o
     if (insufficient(p, req, exec))
         return qf_err_set(err, QF_EREJECTED,
                           "paper: -2010 Account has insufficient balance for requested action.");
-    paper_order *o;
-    qf_rc rc = add_order(p, &o, err);
-    if (rc != QF_OK)
-        return rc;
+    paper_order *o = add_order(p);
+    if (o == NULL)
+        return qf_err_set(err, QF_ENOMEM, "paper: out of memory");
     qf_order_report *r = &o->rep;
     snprintf(r->client_id, sizeof r->client_id, "%s", req->client_id);
     snprintf(r->venue_order_id, sizeof r->venue_order_id, "paper-%zu", p->n_orders);
@@ -460,10 +460,9 @@ static qf_rc restore_one(qf_paper *p, const qf_order_row *row, qf_err *err)
 {
     if (find_order(p, row->order.client_id))
         return QF_OK;
-    paper_order *o;
-    qf_rc rc = add_order(p, &o, err);
-    if (rc != QF_OK)
-        return rc;
+    paper_order *o = add_order(p);
+    if (o == NULL)
+        return qf_err_set(err, QF_ENOMEM, "paper: out of memory");
     qf_order_report *r = &o->rep;
     const qf_order *ord = &row->order;
     snprintf(r->client_id, sizeof r->client_id, "%s", ord->client_id);

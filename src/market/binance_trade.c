@@ -79,7 +79,9 @@ static qf_rc send_signed(qf_exchange *ex, const signed_req *r, qf_http_resp *res
                        .url = url,
                        .headers = headers,
                        .idempotent = r->idempotent,
-                       .weight = r->weight};
+                       .weight = r->weight,
+                       .new_order =
+                           r->method == QF_HTTP_POST && strcmp(r->path, "/api/v3/order") == 0};
     qf_rc rc = qf_http_do(ex->http, &req, resp, err);
     memset(key_header, 0, sizeof key_header);
     return rc;
@@ -121,7 +123,7 @@ static qf_rc call_signed(qf_exchange *ex, const signed_req *r, qf_http_resp *res
     for (int attempt = 0;; attempt++) {
         rc = send_signed(ex, r, resp, err);
         if (rc != QF_OK)
-            return qf_err_prefix(err, "binance %s", r->endpoint);
+            return rc; /* the http client's message names venue, method and path */
         if (resp->status >= 200 && resp->status < 300)
             return QF_OK;
         rc = venue_error(resp, r, out_code, err);

@@ -76,6 +76,10 @@ qf_rc qf_exchange_open(const qf_config *cfg, const char *venue, qf_exchange **ou
         .weight_limit_1m = ops == &qf_binance_ops ? 6000 : 0,
     };
     rc = qf_ratelimit_new(&ro, &ex->limiter, err);
+    /* Binance spot's ORDERS limiter: 100 new orders per 10 s (exchangeInfo
+     * rateLimits); a burst above it would be refused with 429 -1015. */
+    if (rc == QF_OK && ops == &qf_binance_ops)
+        qf_ratelimit_set_order_limit(ex->limiter, 100);
     if (rc == QF_OK) {
         qf_http_opts ho = {
             .venue = ops->venue, .max_retries = cfg->execution.max_retries, .limiter = ex->limiter};

@@ -283,9 +283,11 @@ qf_rc qf_http_do(qf_http *h, const qf_http_req *req, qf_http_resp *resp, qf_err 
     qf_rc last = QF_ENET;
     char last_msg[160] = "no attempt";
     for (int n = 0; n < max_attempts; n++) {
-        int64_t window = INT64_MIN;
+        int64_t window = INT64_MIN, order_window = INT64_MIN;
         if (h->o.limiter != NULL) {
             qf_rc rc = qf_ratelimit_acquire(h->o.limiter, req->weight, &window, err);
+            if (rc == QF_OK && req->new_order)
+                rc = qf_ratelimit_acquire_order(h->o.limiter, &order_window, err);
             if (rc != QF_OK)
                 return qf_err_prefix(err, "%s %s", m, path);
         }
@@ -301,8 +303,10 @@ qf_rc qf_http_do(qf_http *h, const qf_http_req *req, qf_http_resp *resp, qf_err 
         long sent = 0;
         curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
         curl_easy_getinfo(h->curl, CURLINFO_REQUEST_SIZE, &sent);
-        if (h->o.limiter != NULL)
+        if (h->o.limiter != NULL) {
             qf_ratelimit_observe(h->o.limiter, window, a.used_weight);
+            qf_ratelimit_observe_orders(h->o.limiter, order_window, a.order_count);
+        }
         if (a.too_big) {
             free(a.body);
             return qf_err_set(err, QF_ERANGE, "%s %s %s: response larger than %zu bytes", h->venue,

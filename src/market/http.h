@@ -66,6 +66,7 @@ typedef struct qf_http_req {
     size_t body_len;
     bool idempotent; /* false: sent exactly once (order placement) */
     int weight;      /* request weight charged to the limiter before the call */
+    bool new_order;  /* an order placement: also charged to the ORDERS limit */
 } qf_http_req;
 
 typedef struct qf_http_resp {

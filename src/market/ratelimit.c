@@ -18,7 +18,7 @@
 #include "core/time.h"
 
 #define STATE_MAGIC   0x51464c52u /* "QFLR" */
-#define STATE_VERSION 1u
+#define STATE_VERSION 2u
 
 /* The record every process shares. Times: window_start in venue ms; the
  * others in local wall-clock ms. */
@@ -34,7 +34,14 @@ typedef struct rl_state {
     int64_t ban_until;    /* 418: every request fails before */
     int64_t clock_offset; /* venue - local, ms */
     int64_t clock_known;  /* clock_offset is set */
+    int64_t orders_start; /* venue ms where the counted ORDERS window begins */
+    int64_t orders_used;  /* new orders in that window */
+    int64_t orders_limit; /* per ORDERS_WINDOW_MS; 0: not counted */
 } rl_state;
+
+/* Binance's ORDERS limiter counts new orders per 10 s per account (its
+ * X-MBX-ORDER-COUNT-10S header); the daily one (200,000) is out of reach. */
+#define ORDERS_WINDOW_MS 10000
 
 struct qf_ratelimit {
     qf_ratelimit_opts o;
@@ -337,6 +344,81 @@ void qf_ratelimit_set_weight_limit(qf_ratelimit *rl, int limit)
         return;
     s.weight_limit = limit;
     state_unlock(rl, &s, true);
+}
+
+void qf_ratelimit_set_order_limit(qf_ratelimit *rl, int limit)
+{
+    rl_state s;
+    if (rl == NULL || limit <= 0 || state_lock(rl, &s) != 0)
+        return;
+    s.orders_limit = limit;
+    state_unlock(rl, &s, true);
+}
+
+/* How long before one more order fits the ORDERS window (0: charged now). */
+static int64_t try_order(rl_state *s, int64_t now, int64_t *out_window)
+{
+    if (s->pause_until > now)
+        return s->pause_until - now;
+    int64_t venue = now + (s->clock_known ? s->clock_offset : 0);
+    int64_t start = qf_time_floor(venue, ORDERS_WINDOW_MS);
+    if (s->orders_start != start) {
+        s->orders_start = start;
+        s->orders_used = 0;
+    }
+    if (s->orders_used >= s->orders_limit)
+        return start + ORDERS_WINDOW_MS - venue + 50; /* a little past the edge: clock jitter */
+    s->orders_used++;
+    *out_window = start;
+    return 0;
+}
+
+qf_rc qf_ratelimit_acquire_order(qf_ratelimit *rl, int64_t *out_window, qf_err *err)
+{
+    int64_t waited = 0;
+    if (out_window != NULL)
+        *out_window = INT64_MIN;
+    for (;;) {
+        rl_state s;
+        if (state_lock(rl, &s) != 0)
+            return qf_err_set(err, QF_EIO, "%s rate limit: cannot lock %s: %s", rl->venue, rl->path,
+                              strerror(errno));
+        if (s.orders_limit <= 0) {
+            state_unlock(rl, &s, false);
+            return QF_OK;
+        }
+        int64_t window = INT64_MIN;
+        int64_t wait = try_order(&s, qf_time_now_ms(), &window);
+        state_unlock(rl, &s, wait == 0);
+        if (wait == 0) {
+            if (out_window != NULL)
+                *out_window = window;
+            return QF_OK;
+        }
+        if (rl->o.stop != NULL && *rl->o.stop)
+            return qf_err_set(err, QF_EINTR, "%s: interrupted while waiting for the order limit",
+                              rl->venue);
+        if (waited + wait > rl->o.max_wait_ms)
+            return qf_err_set(err, QF_ERATELIMIT,
+                              "%s: order rate limit would need a wait of %lld ms (max %ld)",
+                              rl->venue, (long long)wait, rl->o.max_wait_ms);
+        long slice = wait > 1000 ? 1000 : (long)wait;
+        qf_ratelimit_sleep(rl, slice);
+        waited += slice;
+    }
+}
+
+void qf_ratelimit_observe_orders(qf_ratelimit *rl, int64_t window, long count)
+{
+    if (rl == NULL || count < 0 || window == INT64_MIN)
+        return;
+    rl_state s;
+    if (state_lock(rl, &s) != 0)
+        return;
+    bool write = s.orders_start == window && count > s.orders_used;
+    if (write)
+        s.orders_used = count;
+    state_unlock(rl, &s, write);
 }
 
 void qf_ratelimit_set_clock_offset(qf_ratelimit *rl, int64_t offset_ms)

@@ -76,6 +76,17 @@ void qf_ratelimit_ban(qf_ratelimit *rl, long ms);
 int64_t qf_ratelimit_ban_left(qf_ratelimit *rl);
 /* The venue's REQUEST_WEIGHT limit per window (exchangeInfo); ignored when <= 0. */
 void qf_ratelimit_set_weight_limit(qf_ratelimit *rl, int limit);
+
+/* Binance's ORDERS limit (new orders per 10 s, shared like the weight):
+ * set_order_limit sets it (<= 0 ignored; never set: orders not counted);
+ * acquire_order waits until one more order fits the current window and
+ * charges it (*out_window gets the window for observe_orders, INT64_MIN when
+ * not counted); observe_orders corrects the count from the venue's
+ * X-MBX-ORDER-COUNT-10S. A placement refused over the limit (429, -1015) is
+ * never accepted, so waiting here costs latency, never a duplicate. */
+void qf_ratelimit_set_order_limit(qf_ratelimit *rl, int limit);
+QF_NODISCARD qf_rc qf_ratelimit_acquire_order(qf_ratelimit *rl, int64_t *out_window, qf_err *err);
+void qf_ratelimit_observe_orders(qf_ratelimit *rl, int64_t window, long count);
 /* venue clock - local clock, ms; shared so every process uses the venue's windows. */
 void qf_ratelimit_set_clock_offset(qf_ratelimit *rl, int64_t offset_ms);
 /* Sleeps ms through the injected sleep (the HTTP client's backoff uses it). */

@@ -384,6 +384,7 @@ static void new_order(qf_mock *m, const mock_req *r, bool test, int64_t now, moc
         resp_binance_err(out, 429, -1015,
                          "Too many new orders; current limit is %d orders per 10 SECOND.",
                          ORDERS_10S);
+        resp_header(out, "Retry-After", "%ld", (long)((m->oc10_start + 10000 - now + 999) / 1000));
         return;
     }
     if (!test && duplicate_open(m, o.client_id)) {

@@ -27,8 +27,10 @@ mock_balance *mock_balance_of(qf_mock *m, const char *asset)
     if (m->nbal >= MOCK_MAX_BALANCES)
         return &m->bal[MOCK_MAX_BALANCES - 1]; /* never with the mock's few assets */
     mock_balance *b = &m->bal[m->nbal++];
+    char name[sizeof b->asset]; /* asset may point into the slot being cleared */
+    snprintf(name, sizeof name, "%s", asset);
     memset(b, 0, sizeof *b);
-    snprintf(b->asset, sizeof b->asset, "%s", asset);
+    memcpy(b->asset, name, sizeof name);
     return b;
 }
 

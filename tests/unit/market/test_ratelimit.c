@@ -232,3 +232,46 @@ Test(ratelimit, two_processes_not_sharing_exceed_the_limit)
     cr_assert(st.max_weight_1m > LIMIT, "max weight in a minute %ld", st.max_weight_1m);
     cr_assert(st.rejected_429 > 0);
 }
+
+/* Binance's ORDERS limit (100 new orders per 10 s at the mock, as at the
+ * venue): 105 market orders in a burst are paced by the shared limiter into
+ * the next window instead of being refused with 429 -1015. */
+Test(ratelimit, new_orders_wait_for_the_orders_window_instead_of_a_429)
+{
+    qf_err err;
+    setenv("QF_RATELIMIT_DIR", g_dir, 1);
+    qf_mock *m = NULL;
+    qf_mock_opts mo = {0};
+    cr_assert_eq(qf_mock_start(&mo, &m, &err), QF_OK, "%s", err.msg);
+    qf_config cfg;
+    qf_config_init(&cfg);
+    cfg.exchanges.binance.rate_limit_rpm = 60000;
+    snprintf(cfg.exchanges.binance.base_url, sizeof cfg.exchanges.binance.base_url, "%s",
+             qf_mock_url(m));
+    snprintf(cfg.exchanges.binance.api_key, sizeof cfg.exchanges.binance.api_key, "%s",
+             QF_MOCK_BINANCE_KEY);
+    snprintf(cfg.exchanges.binance.api_secret, sizeof cfg.exchanges.binance.api_secret, "%s",
+             QF_MOCK_BINANCE_SECRET);
+    qf_exchange *ex = NULL;
+    cr_assert_eq(qf_exchange_open(&cfg, "binance", &ex, &err), QF_OK, "%s", err.msg);
+    int64_t t0 = qf_time_now_ms();
+    for (int i = 0; i < 105; i++) {
+        qf_order_req req;
+        memset(&req, 0, sizeof req);
+        snprintf(req.client_id, sizeof req.client_id, "qf-rl-%d", i);
+        strcpy(req.symbol, "BTC/USDT");
+        req.side = i % 2 == 0 ? QF_SIDE_BUY : QF_SIDE_SELL;
+        req.type = QF_ORDER_MARKET;
+        req.quantity = 0.001;
+        req.limit_price = 0.0 / 0.0;
+        qf_order_report rep;
+        cr_assert_eq(qf_exchange_submit(ex, &req, &rep, NULL, NULL, &err), QF_OK, "order %d: %s", i,
+                     err.msg);
+    }
+    qf_mock_stats st = qf_mock_get_stats(m);
+    cr_expect_eq(st.rejected_429, 0, "no order was refused over the limit");
+    cr_expect_eq(qf_mock_count_orders(m, NULL), 105);
+    cr_expect(qf_time_now_ms() - t0 >= 50, "the last orders waited for the next window");
+    qf_exchange_close(ex);
+    qf_mock_stop(m);
+}
