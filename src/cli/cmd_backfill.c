@@ -225,8 +225,10 @@ int qf_cmd_backfill(qf_cli *cli, int argc, char **argv)
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old);
+    qf_exchange_set_stop(ex, &g_stop); /* also ends a wait for the rate limit */
     qf_backfill_stats st;
     qf_rc rc = qf_backfill(store, ex, &o, &st, &err);
+    qf_exchange_set_stop(ex, NULL);
     sigaction(SIGINT, &old, NULL);
     qf_progress_done(&prog.bar);
     if (rc != QF_OK && rc != QF_EINTR)

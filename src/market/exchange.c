@@ -111,6 +111,12 @@ void qf_exchange_close(qf_exchange *ex)
     free(ex);
 }
 
+void qf_exchange_set_stop(qf_exchange *ex, const volatile sig_atomic_t *stop)
+{
+    if (ex != NULL)
+        qf_ratelimit_set_stop(ex->limiter, stop);
+}
+
 const char *qf_exchange_venue(const qf_exchange *ex)
 {
     return ex != NULL ? ex->ops->venue : "";

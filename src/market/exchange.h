@@ -21,6 +21,7 @@
 #ifndef QF_MARKET_EXCHANGE_H
 #define QF_MARKET_EXCHANGE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -122,6 +123,10 @@ QF_NODISCARD qf_rc qf_exchange_open(const qf_config *cfg, const char *venue, qf_
                                     qf_err *err);
 void qf_exchange_close(qf_exchange *ex);
 const char *qf_exchange_venue(const qf_exchange *ex);
+/* A flag (set by a SIGINT handler, say) that makes a call waiting for the
+ * rate limit give up with QF_EINTR instead of sleeping out the window;
+ * NULL clears it. Borrowed: it must outlive the handle or be cleared. */
+void qf_exchange_set_stop(qf_exchange *ex, const volatile sig_atomic_t *stop);
 
 /* ---- market data ---- */
 

@@ -346,6 +346,12 @@ void qf_ratelimit_set_weight_limit(qf_ratelimit *rl, int limit)
     state_unlock(rl, &s, true);
 }
 
+void qf_ratelimit_set_stop(qf_ratelimit *rl, const volatile sig_atomic_t *stop)
+{
+    if (rl != NULL)
+        rl->o.stop = stop;
+}
+
 void qf_ratelimit_set_order_limit(qf_ratelimit *rl, int limit)
 {
     rl_state s;

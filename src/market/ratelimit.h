@@ -77,6 +77,10 @@ int64_t qf_ratelimit_ban_left(qf_ratelimit *rl);
 /* The venue's REQUEST_WEIGHT limit per window (exchangeInfo); ignored when <= 0. */
 void qf_ratelimit_set_weight_limit(qf_ratelimit *rl, int limit);
 
+/* Sets (or clears, NULL) the flag that makes a waiting acquire give up with
+ * QF_EINTR (a SIGINT handler sets it). */
+void qf_ratelimit_set_stop(qf_ratelimit *rl, const volatile sig_atomic_t *stop);
+
 /* Binance's ORDERS limit (new orders per 10 s, shared like the weight):
  * set_order_limit sets it (<= 0 ignored; never set: orders not counted);
  * acquire_order waits until one more order fits the current window and
