@@ -11,6 +11,7 @@ const qf_exchange_ops qf_coinbase_ops = {
     .server_time = qf_coinbase_server_time,
     .candles_page = qf_coinbase_candles_page,
     .ticker = qf_coinbase_ticker,
+    .depth = qf_coinbase_depth,
     .load_rules = qf_coinbase_load_rules,
     .submit = qf_coinbase_submit,
     .cancel = qf_coinbase_cancel,

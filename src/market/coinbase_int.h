@@ -19,6 +19,7 @@ qf_rc qf_coinbase_candles_page(qf_exchange *ex, const char *symbol, const char *
                                int64_t start_ms, qf_candles *out, int64_t *out_next, bool *out_done,
                                qf_err *err);
 qf_rc qf_coinbase_ticker(qf_exchange *ex, const char *symbol, qf_ticker *out, qf_err *err);
+qf_rc qf_coinbase_depth(qf_exchange *ex, const char *symbol, int limit, qf_book *out, qf_err *err);
 qf_rc qf_coinbase_load_rules(qf_exchange *ex, qf_err *err);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * coinbase_market.c - Coinbase Advanced Trade public endpoints
  * (/api/v3/brokerage/time, /market/products, /market/products/{id}/candles
- * and /ticker).
+ * and /ticker, /market/product_book).
  *
  * Candles: at most PAGE_BUCKETS buckets a request, asked as [start, start +
  * K * granularity - 1] so the count is K whether the venue treats `end` as
@@ -199,6 +199,58 @@ qf_rc qf_coinbase_ticker(qf_exchange *ex, const char *symbol, qf_ticker *out, qf
         return qf_err_prefix(err, "coinbase %s", ep);
     t.time = qf_time_now_ms();
     *out = t;
+    return QF_OK;
+}
+
+/* The book asked for, or its documented alias: BTC-USD and BTC-USDC share
+ * one book, so the reply may name either (PROTOCOLS.md section 2). */
+static bool same_book(const char *asked, const char *got)
+{
+    if (strcmp(asked, got) == 0)
+        return true;
+    const char *a = strchr(asked, '-'), *g = strchr(got, '-');
+    if (a == NULL || g == NULL || a - asked != g - got || strncmp(asked, got, (size_t)(a - asked)))
+        return false;
+    bool a_usd = strcmp(a, "-USD") == 0 || strcmp(a, "-USDC") == 0;
+    bool g_usd = strcmp(g, "-USD") == 0 || strcmp(g, "-USDC") == 0;
+    return a_usd && g_usd;
+}
+
+qf_rc qf_coinbase_depth(qf_exchange *ex, const char *symbol, int limit, qf_book *out, qf_err *err)
+{
+    char id[QF_VENUE_SYMBOL_MAX], got[QF_VENUE_SYMBOL_MAX], q[160];
+    const char *ep = "GET " API "/market/product_book";
+    if (limit < 1 || limit > QF_BOOK_LEVELS_MAX)
+        return qf_err_set(err, QF_EINVAL, "coinbase depth: limit %d outside 1..%d", limit,
+                          QF_BOOK_LEVELS_MAX);
+    qf_rc rc = qf_symbol_to_coinbase(symbol, id, sizeof id, err);
+    if (rc != QF_OK)
+        return qf_err_prefix(err, "coinbase depth");
+    snprintf(q, sizeof q, API "/market/product_book?product_id=%s&limit=%d", id, limit);
+    qf_http_resp resp;
+    rc = get_ok(ex, q, ep, &resp, err);
+    if (rc != QF_OK)
+        return rc;
+    qf_book_level *lv = NULL;
+    size_t nb = 0, na = 0;
+    int64_t venue_time = 0;
+    rc = qf_coinbase_parse_book(resp.body, resp.len, got, sizeof got, &venue_time, &lv, &nb, &na,
+                                err);
+    qf_http_resp_free(&resp);
+    if (rc == QF_OK && !same_book(id, got)) {
+        free(lv);
+        rc = qf_err_set(err, QF_EPARSE, "pricebook.product_id: asked for %s, got %.24s", id, got);
+    }
+    if (rc != QF_OK)
+        return qf_err_prefix(err, "coinbase %s %s", ep, id);
+    free(ex->book_levels);
+    ex->book_levels = lv;
+    ex->book_cap = nb + na;
+    out->time = qf_time_now_ms(); /* receipt, as for every venue (exchange.h) */
+    out->bids = lv;
+    out->n_bids = nb < (size_t)limit ? nb : (size_t)limit;
+    out->asks = lv + nb;
+    out->n_asks = na < (size_t)limit ? na : (size_t)limit;
     return QF_OK;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/symbol.h"
+#include "core/time.h"
 #include "market/venue_json.h"
 
 static qf_rc candle_row(const json_t *row, size_t i, qf_candle *c, qf_err *err)
@@ -267,6 +268,98 @@ qf_rc qf_coinbase_parse_ticker(const char *body, size_t len, qf_ticker *out, qf_
         rc = qf_err_set(err, QF_EPARSE, "best_bid above best_ask");
     if (rc == QF_OK)
         *out = t;
+    json_decref(doc);
+    return rc;
+}
+
+/* One side of the pricebook into lv: [{"price":"…","size":"…"}, …]. */
+static qf_rc book_side(const json_t *side, const char *name, qf_book_level *lv, qf_err *err)
+{
+    char what[64];
+    for (size_t i = 0; i < json_array_size(side); i++) {
+        const json_t *l = json_array_get(side, i);
+        if (!json_is_object(l))
+            return qf_err_set(err, QF_EPARSE, "pricebook.%s[%zu]: expected an object, got %s", name,
+                              i, qf_venue_json_kind(l));
+        snprintf(what, sizeof what, "pricebook.%s[%zu].price", name, i);
+        qf_rc rc = qf_venue_decimal(json_object_get(l, "price"), what, &lv[i].price, err);
+        if (rc != QF_OK)
+            return rc;
+        snprintf(what, sizeof what, "pricebook.%s[%zu].size", name, i);
+        rc = qf_venue_decimal(json_object_get(l, "size"), what, &lv[i].qty, err);
+        if (rc != QF_OK)
+            return rc;
+    }
+    return QF_OK;
+}
+
+qf_rc qf_coinbase_parse_book(const char *body, size_t len, char *out_product, size_t product_size,
+                             int64_t *out_time, qf_book_level **out_levels, size_t *out_n_bids,
+                             size_t *out_n_asks, qf_err *err)
+{
+    json_t *doc = NULL;
+    qf_rc rc = qf_venue_json_load(body, len, &doc, err);
+    if (rc != QF_OK)
+        return rc;
+    qf_book_level *lv = NULL;
+    char product[QF_VENUE_SYMBOL_MAX], when[64];
+    int64_t t = 0;
+    const json_t *pb = json_is_object(doc) ? json_object_get(doc, "pricebook") : NULL;
+    const json_t *bids = json_object_get(pb, "bids");
+    const json_t *asks = json_object_get(pb, "asks");
+    if (!json_is_object(pb)) {
+        rc = qf_err_set(err, QF_EPARSE, "field pricebook: expected an object, got %s",
+                        qf_venue_json_kind(pb));
+        goto done;
+    }
+    rc = qf_venue_string(json_object_get(pb, "product_id"), "pricebook.product_id", product,
+                         sizeof product, err);
+    if (rc == QF_OK)
+        rc = qf_venue_string(json_object_get(pb, "time"), "pricebook.time", when, sizeof when, err);
+    if (rc != QF_OK)
+        goto done;
+    if (qf_time_parse_iso(when, &t, NULL) != QF_OK) {
+        rc = qf_err_set(err, QF_EPARSE, "pricebook.time: \"%.40s\" is not an RFC 3339 time", when);
+        goto done;
+    }
+    if (!json_is_array(bids) || !json_is_array(asks)) {
+        rc = qf_err_set(err, QF_EPARSE, "pricebook.%s: expected an array, got %s",
+                        json_is_array(bids) ? "asks" : "bids",
+                        qf_venue_json_kind(json_is_array(bids) ? asks : bids));
+        goto done;
+    }
+    size_t nb = json_array_size(bids), na = json_array_size(asks);
+    if (nb > QF_BOOK_LEVELS_MAX || na > QF_BOOK_LEVELS_MAX) {
+        rc = qf_err_set(err, QF_EPARSE, "pricebook: more than %d levels on a side",
+                        QF_BOOK_LEVELS_MAX);
+        goto done;
+    }
+    lv = malloc((nb + na + 1) * sizeof *lv);
+    if (lv == NULL) {
+        rc = qf_err_set(err, QF_ENOMEM, "pricebook: out of memory");
+        goto done;
+    }
+    rc = book_side(bids, "bids", lv, err);
+    if (rc == QF_OK)
+        rc = book_side(asks, "asks", lv + nb, err);
+    if (rc == QF_OK) {
+        qf_book b = {.bids = lv, .n_bids = nb, .asks = lv + nb, .n_asks = na};
+        qf_err why;
+        if (qf_book_check(&b, &why) != QF_OK)
+            rc = qf_err_set(err, QF_EPARSE, "pricebook: %s", why.msg);
+    }
+    if (rc == QF_OK && strlen(product) >= product_size)
+        rc = qf_err_set(err, QF_ERANGE, "pricebook.product_id: too long");
+    if (rc == QF_OK) {
+        memcpy(out_product, product, strlen(product) + 1);
+        *out_time = t;
+        *out_levels = lv;
+        *out_n_bids = nb;
+        *out_n_asks = na;
+        lv = NULL;
+    }
+done:
+    free(lv);
     json_decref(doc);
     return rc;
 }

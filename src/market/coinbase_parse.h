@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/book.h"
 #include "core/candles.h"
 #include "core/err.h"
 #include "market/exchange.h"
@@ -39,6 +40,18 @@ QF_NODISCARD qf_rc qf_coinbase_parse_products(const char *body, size_t len, int6
  * quantities are not in this reply: NaN. */
 QF_NODISCARD qf_rc qf_coinbase_parse_ticker(const char *body, size_t len, qf_ticker *out,
                                             qf_err *err);
+
+/* GET …/market/product_book?product_id=…&limit=N:
+ * {"pricebook":{"product_id","bids":[{"price","size"}, …],"asks":[…],
+ * "time":"RFC 3339"}, …}, every price and size a decimal string. The levels
+ * go into one malloc'd array (bids best first, then asks best first; caller
+ * frees) that must pass qf_book_check: bids strictly falling, asks strictly
+ * rising, not crossed, at most QF_BOOK_LEVELS_MAX a side. *out_product gets
+ * pricebook.product_id (product_size bytes), *out_time pricebook.time (ms). */
+QF_NODISCARD qf_rc qf_coinbase_parse_book(const char *body, size_t len, char *out_product,
+                                          size_t product_size, int64_t *out_time,
+                                          qf_book_level **out_levels, size_t *out_n_bids,
+                                          size_t *out_n_asks, qf_err *err);
 
 /* An error body: {"message": …} (Exchange API), {"error": …, "message": …,
  * "error_details": …} (Advanced Trade) or plain text ("Unauthorized"). QF_OK

@@ -1,7 +1,7 @@
 /*
  * mock_coinbase.c - Coinbase: Exchange API candles (/products/{id}/candles)
  * and Advanced Trade under /api/v3/brokerage (time, products, candles,
- * ticker, orders, fills, batch cancel, accounts, key_permissions).
+ * ticker, product_book, orders, fills, batch cancel, accounts, key_permissions).
  *
  * Products are BTC-USDT, ETH-USDT and SOL-USDT (CONVENTIONS: BTC/USDT <->
  * BTC-USDT), priced and filled by the same book as Binance; one account.
@@ -198,6 +198,50 @@ static void ticker(qf_mock *m, int sym, int64_t now, mock_resp *out)
     resp_json(out, 200,
               json_pack("{s:[],s:o,s:o}", "trades", "best_bid", json_units_short(bp), "best_ask",
                         json_units_short(ap)));
+}
+
+/* GET /product_book?product_id=&limit= (and /market/product_book): the
+ * synthetic book of mock_match.c, the same Binance's /depth serves; default
+ * limit 100 levels a side (the real default is deeper, aggregated). */
+static void product_book(qf_mock *m, const mock_req *r, int64_t now, mock_resp *out)
+{
+    const char *pid = req_param(r, "product_id"), *ls = req_param(r, "limit");
+    int64_t limit = 100;
+    if (!pid || !*pid) {
+        resp_coinbase_err(out, 400, "INVALID_ARGUMENT", "product_id is required");
+        return;
+    }
+    int sym = mock_find_product(m, pid);
+    if (sym < 0) {
+        resp_coinbase_err(out, 404, "NOT_FOUND", "ProductID %.24s could not be found", pid);
+        return;
+    }
+    if (ls && (!mock_parse_i64(ls, &limit) || limit < 1 || limit > MOCK_BOOK_LEVELS)) {
+        resp_coinbase_err(out, 400, "INVALID_ARGUMENT", "limit must be 1..%d", MOCK_BOOK_LEVELS);
+        return;
+    }
+    json_t *side[2] = {json_array(), json_array()};
+    mock_u best[2] = {0, 0};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < limit; i++) {
+            mock_u p, q;
+            mock_book_level(m, sym, k == 0, i, now, &p, &q);
+            if (i == 0)
+                best[k] = p;
+            json_array_append_new(side[k], json_pack("{s:o,s:o}", "price", json_units_short(p),
+                                                     "size", json_units_short(q)));
+        }
+    char when[40], bps[32];
+    mock_fmt_iso(now, when, sizeof when);
+    mock_u mid2 = best[0] + best[1]; /* twice the mid, exact */
+    snprintf(bps, sizeof bps, "%.12f",
+             1e4 * mock_units_d(best[1] - best[0]) / (mock_units_d(mid2) / 2));
+    json_t *j = json_pack("{s:{s:s,s:o,s:o,s:s},s:o,s:o,s:s,s:o}", "pricebook", "product_id",
+                          m->syms[sym].product, "bids", side[0], "asks", side[1], "time", when,
+                          "last", json_units_short(mock_price_at(&m->syms[sym], now)), "mid_market",
+                          json_units_short(mid2 / 2), "spread_bps", bps, "spread_absolute",
+                          json_units_short(best[1] - best[0]));
+    resp_json(out, 200, j);
 }
 
 /* ---- orders ---- */
@@ -656,6 +700,10 @@ static bool advanced_trade(qf_mock *m, mock_req *r, int64_t now, mock_resp *out)
         } else {
             return false;
         }
+        return true;
+    }
+    if (get && strcmp(p, "/product_book") == 0) {
+        product_book(m, r, now, out);
         return true;
     }
     if (get && strcmp(p, "/products") == 0) {

@@ -3,7 +3,7 @@
  * candles (numbers, newest first, [time, low, high, open, close, volume],
  * equal to the bundled 1h data, 6h aggregated), Advanced Trade candles
  * (strings), the JWT check (ES256 and EdDSA; uri, nbf/exp, signature),
- * key_permissions,
+ * key_permissions, product_book,
  * orders with client_order_id idempotency, fills, listing and cancels.
  */
 #include <math.h>
@@ -285,6 +285,80 @@ Test(mock_coinbase, key_permissions_need_a_jwt, .init = setup, .fini = teardown)
     cr_assert_eq(r.status, 404, "GET only: %s", r.body);
     json_decref(j);
     qf_mock_http_free(&r);
+}
+
+Test(mock_coinbase, product_book_is_the_shared_book_in_strings, .init = setup, .fini = teardown)
+{
+    /* Frozen at 2025-03-01T00:00Z: the price is the 1h bar's open, 84349.95;
+     * levels one tick (0.01) apart, bids from it down, asks from a tick up;
+     * sizes floor(2000 USDT / price, step 0.00001) x 1, 2, 3, 1, ... */
+    static const char *const bid_px[] = {"84349.95", "84349.94", "84349.93", "84349.92"};
+    static const char *const ask_px[] = {"84349.96", "84349.97", "84349.98", "84349.99"};
+    static const char *const size[] = {"0.02371", "0.04742", "0.07113", "0.02371"};
+    qf_mock_http_resp r;
+    json_t *j = get_public("/api/v3/brokerage/market/product_book?product_id=BTC-USDT&limit=4", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *pb = json_object_get(j, "pricebook");
+    cr_assert_str_eq(sget(pb, "product_id"), "BTC-USDT");
+    cr_assert_str_eq(sget(pb, "time"), "2025-03-01T00:00:00Z");
+    json_t *bids = json_object_get(pb, "bids"), *asks = json_object_get(pb, "asks");
+    cr_assert_eq(json_array_size(bids), 4, "%s", r.body);
+    cr_assert_eq(json_array_size(asks), 4, "%s", r.body);
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_str_eq(sget(json_array_get(bids, i), "price"), bid_px[i]);
+        cr_assert_str_eq(sget(json_array_get(bids, i), "size"), size[i]);
+        cr_assert_str_eq(sget(json_array_get(asks, i), "price"), ask_px[i]);
+        cr_assert_str_eq(sget(json_array_get(asks, i), "size"), size[i]);
+    }
+    cr_assert_str_eq(sget(j, "mid_market"), "84349.955");
+    cr_assert_str_eq(sget(j, "spread_absolute"), "0.01");
+    json_decref(j);
+    qf_mock_http_free(&r);
+
+    /* Binance's /depth serves the same book at the same moment. */
+    j = get_public("/api/v3/depth?symbol=BTCUSDT&limit=4", &r);
+    for (size_t i = 0; i < 4; i++) {
+        json_t *b = json_array_get(json_object_get(j, "bids"), i);
+        cr_assert_float_eq(strtod(json_string_value(json_array_get(b, 0)), NULL),
+                           strtod(bid_px[i], NULL), 1e-9);
+        cr_assert_float_eq(strtod(json_string_value(json_array_get(b, 1)), NULL),
+                           strtod(size[i], NULL), 1e-12);
+    }
+    json_decref(j);
+    qf_mock_http_free(&r);
+
+    /* The authenticated path serves it too; limit defaults to 100. */
+    j = at("GET", "/product_book?product_id=ETH-USDT", NULL, NULL, &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_eq(json_array_size(json_object_get(json_object_get(j, "pricebook"), "bids")), 100);
+    json_decref(j);
+    qf_mock_http_free(&r);
+    j = get_public("/api/v3/brokerage/product_book?product_id=ETH-USDT", &r);
+    cr_assert_eq(r.status, 401, "no JWT on the private path");
+    json_decref(j);
+    qf_mock_http_free(&r);
+
+    static const struct {
+        const char *path;
+        long status;
+        const char *error;
+    } bad[] = {
+        {"/api/v3/brokerage/market/product_book?product_id=DOGE-USDT", 404, "NOT_FOUND"},
+        {"/api/v3/brokerage/market/product_book?limit=5", 400, "INVALID_ARGUMENT"},
+        {"/api/v3/brokerage/market/product_book?product_id=BTC-USDT&limit=0", 400,
+         "INVALID_ARGUMENT"},
+        {"/api/v3/brokerage/market/product_book?product_id=BTC-USDT&limit=5001", 400,
+         "INVALID_ARGUMENT"},
+        {"/api/v3/brokerage/market/product_book?product_id=BTC-USDT&limit=ten", 400,
+         "INVALID_ARGUMENT"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        j = get_public(bad[i].path, &r);
+        cr_assert_eq(r.status, bad[i].status, "%s: %s", bad[i].path, r.body);
+        cr_assert_str_eq(sget(j, "error"), bad[i].error);
+        json_decref(j);
+        qf_mock_http_free(&r);
+    }
 }
 
 static json_t *place(const char *cid, const char *side, const char *cfg, qf_mock_http_resp *r)
