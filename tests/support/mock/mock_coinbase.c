@@ -548,6 +548,7 @@ static void list_orders(qf_mock *m, const mock_req *r, mock_resp *out)
         const mock_order *o = &m->orders[i];
         if (!o->coinbase || !param_has(r, "order_status", cb_status(o)) ||
             !param_has(r, "product_id", m->syms[o->sym].product) ||
+            !param_has(r, "product_ids", m->syms[o->sym].product) || /* the current name */
             !param_has(r, "client_order_id", o->client_id))
             continue;
         if (seen++ < cursor)

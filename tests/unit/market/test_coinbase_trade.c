@@ -1,13 +1,18 @@
 /* Coinbase Advanced Trade execution (src/market/coinbase_trade.c) over real
  * HTTP against the mock exchange: JWT accepted (ES256 and EdDSA), a wrong
  * key refused with a clear error, orders, cancel and client_order_id
- * idempotency counted at the mock. */
+ * idempotency counted at the mock; faults on POST /orders (accepted then 500,
+ * dropped or held acknowledgement, garbled replies, 5xx and HTML before
+ * processing, 429, 418) are QF_EUNKNOWN / QF_ERATELIMIT as documented, never
+ * a crash, and a lookup by client id finds the one order. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "market/exchange.h"
+#include "market/exchange_int.h"
+#include "market/http.h"
 #include "mock/mock_exchange.h"
 #include "testutil.h"
 
@@ -140,4 +145,218 @@ Test(coinbase_trade, limit_rests_is_found_by_client_id_and_cancels)
     cr_assert_eq(qf_exchange_cancel(ex, "BTC/USDT", "qf-cb-lim-1", &q, &err), QF_OK, "%s", err.msg);
     cr_assert_eq(q.status, QF_ORDER_CANCELLED);
     cr_assert_eq(qf_exchange_query(ex, "BTC/USDT", "qf-cb-never-1", &q, &err), QF_ENOTFOUND);
+}
+
+#define ORDERS_PATH "/api/v3/brokerage/orders"
+
+/* Submits a market buy under `fault` on POST /orders; the adapter must say
+ * QF_EUNKNOWN, leave *out alone and have sent the order exactly `sent`
+ * times. Returns the error message. */
+static void submit_unknown(qf_mock_fault_kind fault, const char *id, size_t sent, qf_err *err)
+{
+    qf_account_info a;
+    cr_assert_eq(qf_exchange_account(ex, &a, err), QF_OK, "%s", err->msg); /* clock, keys */
+    qf_mock_fault(mock, ORDERS_PATH, fault, 1, 0);
+    qf_order_req r = order(id, QF_SIDE_BUY, QF_ORDER_MARKET, 0.001, NAN);
+    qf_order_report rep;
+    memset(&rep, 0x55, sizeof rep);
+    qf_rc rc = qf_exchange_submit(ex, &r, &rep, NULL, NULL, err);
+    cr_assert_eq(rc, QF_EUNKNOWN, "%s: %s (orders at the mock: %zu)", qf_rc_name(rc),
+                 rc == QF_OK ? "" : err->msg, qf_mock_count_orders(mock, id));
+    cr_assert_eq(((unsigned char *)&rep)[0], 0x55, "out untouched");
+    cr_assert(strstr(err->msg, "POST /api/v3/brokerage/orders") != NULL, "%s", err->msg);
+    cr_assert(strstr(err->msg, "eyJ") == NULL && strstr(err->msg, "Bearer") == NULL, "%s",
+              err->msg);
+    cr_assert_eq(qf_mock_count_orders(mock, id), sent, "sent once, never re-sent");
+}
+
+/* After an unknown outcome for an order the mock accepted: the lookup by
+ * client id finds it filled, and re-POSTing the same client_order_id (the
+ * idempotent recovery) returns it without a second order. */
+static void recovered(const char *id)
+{
+    qf_order_report rep;
+    qf_err err;
+    cr_assert_eq(qf_exchange_query(ex, "BTC/USDT", id, &rep, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(rep.status, QF_ORDER_FILLED, "status %d", rep.status);
+    cr_assert_str_eq(rep.client_id, id);
+    cr_assert(rep.filled_qty > 0);
+    char venue_id[QF_VENUE_ORDER_ID_MAX];
+    snprintf(venue_id, sizeof venue_id, "%s", rep.venue_order_id);
+    qf_trade *t = NULL;
+    size_t n = 0;
+    cr_assert_eq(qf_exchange_trades(ex, "BTC/USDT", id, &t, &n, &err), QF_OK, "%s", err.msg);
+    double q = 0;
+    for (size_t i = 0; i < n; i++)
+        q += t[i].quantity;
+    free(t);
+    cr_assert_float_eq(q, rep.filled_qty, 1e-12, "the fills add up to the order");
+    qf_order_req r = order(id, QF_SIDE_BUY, QF_ORDER_MARKET, 0.001, NAN);
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, NULL, NULL, &err), QF_OK, "%s", err.msg);
+    cr_assert_str_eq(rep.venue_order_id, venue_id);
+    cr_assert_eq(qf_mock_count_orders(mock, id), 1);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 1, "one order at the exchange, no more");
+}
+
+Test(coinbase_trade, ack_500_is_unknown_outcome_and_one_order)
+{
+    qf_err err;
+    submit_unknown(QF_MOCK_FAULT_ACK_500, "qf-cb-ack500-1", 1, &err);
+    cr_assert(strstr(err.msg, "500") != NULL, "%s", err.msg);
+    recovered("qf-cb-ack500-1");
+}
+
+Test(coinbase_trade, dropped_ack_is_unknown_outcome_and_one_order)
+{
+    qf_err err;
+    submit_unknown(QF_MOCK_FAULT_ACK_DROP, "qf-cb-ackdrop-1", 1, &err);
+    recovered("qf-cb-ackdrop-1");
+}
+
+Test(coinbase_trade, malformed_and_truncated_acks_are_unknown_outcome_and_one_order)
+{
+    qf_err err;
+    submit_unknown(QF_MOCK_FAULT_MALFORMED, "qf-cb-garbled-1", 1, &err);
+    cr_assert(strstr(err.msg, "outcome unknown") != NULL, "%s", err.msg);
+    recovered("qf-cb-garbled-1");
+    qf_mock_fault(mock, NULL, QF_MOCK_FAULT_NONE, 0, 0);
+    submit_unknown(QF_MOCK_FAULT_TRUNCATED, "qf-cb-trunc-1", 1, &err);
+    cr_assert(strstr(err.msg, "JSON") != NULL, "names what was wrong: %s", err.msg);
+    qf_order_report rep;
+    cr_assert_eq(qf_exchange_query(ex, "BTC/USDT", "qf-cb-trunc-1", &rep, &err), QF_OK, "%s",
+                 err.msg);
+    cr_assert_eq(rep.status, QF_ORDER_FILLED);
+    cr_assert_eq(qf_mock_count_orders(mock, "qf-cb-trunc-1"), 1);
+}
+
+Test(coinbase_trade, held_ack_times_out_as_unknown_outcome_and_one_order)
+{
+    /* A client timeout of 1 s instead of 15 s, so the test stays fast. */
+    qf_http_opts ho = {
+        .venue = "coinbase", .timeout_ms = 1000, .max_retries = 1, .limiter = ex->limiter};
+    qf_http *fast = NULL;
+    qf_err err;
+    cr_assert_eq(qf_http_new(&ho, &fast, &err), QF_OK, "%s", err.msg);
+    qf_http_free(ex->http);
+    ex->http = fast;
+    submit_unknown(QF_MOCK_FAULT_ACK_HANG, "qf-cb-hang-1", 1, &err);
+    cr_assert_eq(qf_mock_get_stats(mock).held_acks, 1, "the acknowledgement is still held");
+    /* The lookup does not wait for the held reply. */
+    qf_order_report rep;
+    cr_assert_eq(qf_exchange_query(ex, "BTC/USDT", "qf-cb-hang-1", &rep, &err), QF_OK, "%s",
+                 err.msg);
+    cr_assert_eq(rep.status, QF_ORDER_FILLED);
+    qf_mock_release(mock);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 1);
+}
+
+Test(coinbase_trade, refused_before_processing_is_unknown_and_no_order)
+{
+    /* A 500 or an HTML 502 page for a POST cannot tell whether the order
+     * went through: unknown outcome, not resent; the lookup finds none. */
+    static const qf_mock_fault_kind faults[] = {QF_MOCK_FAULT_500, QF_MOCK_FAULT_503,
+                                                QF_MOCK_FAULT_HTML};
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "qf-cb-5xx-%zu", i);
+        qf_err err;
+        submit_unknown(faults[i], id, 0, &err);
+        qf_order_report rep;
+        cr_assert_eq(qf_exchange_query(ex, "BTC/USDT", id, &rep, &err), QF_ENOTFOUND, "%s",
+                     err.msg);
+    }
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 0);
+}
+
+Test(coinbase_trade, rate_limit_429_and_ban_418_send_no_order)
+{
+    qf_account_info a;
+    qf_err err;
+    cr_assert_eq(qf_exchange_account(ex, &a, &err), QF_OK, "%s", err.msg);
+    qf_order_req r = order("qf-cb-429-1", QF_SIDE_BUY, QF_ORDER_MARKET, 0.001, NAN);
+    qf_order_report rep;
+    qf_mock_fault(mock, ORDERS_PATH, QF_MOCK_FAULT_429, 1, 1);
+    long before = qf_mock_get_stats(mock).rejected_429;
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, NULL, NULL, &err), QF_ERATELIMIT, "%s", err.msg);
+    cr_assert_eq(qf_mock_get_stats(mock).rejected_429, before + 1, "one POST, not retried");
+    cr_assert(strstr(err.msg, "429") != NULL, "%s", err.msg);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 0);
+
+    r = order("qf-cb-418-1", QF_SIDE_BUY, QF_ORDER_MARKET, 0.001, NAN);
+    qf_mock_fault(mock, ORDERS_PATH, QF_MOCK_FAULT_418, 1, 60);
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, NULL, NULL, &err), QF_ERATELIMIT, "%s", err.msg);
+    cr_assert(strstr(err.msg, "418") != NULL, "%s", err.msg);
+    /* Banned: nothing reaches the mock until the ban ends. */
+    long requests = qf_mock_get_stats(mock).requests;
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, NULL, NULL, &err), QF_ERATELIMIT);
+    cr_assert_eq(qf_exchange_account(ex, &a, &err), QF_ERATELIMIT);
+    cr_assert_eq(qf_mock_get_stats(mock).requests, requests, "no request during the ban");
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 0);
+}
+
+Test(coinbase_trade, order_unknown_or_garbled_right_after_acceptance_is_unconfirmed)
+{
+    /* Accepted, but the read-back says "not found" (the venue lagging): the
+     * order is reported unconfirmed with its venue id, never cancelled. */
+    qf_account_info a;
+    qf_err err;
+    cr_assert_eq(qf_exchange_account(ex, &a, &err), QF_OK, "%s", err.msg);
+    qf_mock_fault(mock, ORDERS_PATH "/historical/", QF_MOCK_FAULT_QUERY_UNKNOWN, 1, 0);
+    qf_order_req r = order("qf-cb-lag-1", QF_SIDE_BUY, QF_ORDER_MARKET, 0.001, NAN);
+    qf_order_report rep;
+    qf_trade *t = NULL;
+    size_t n = 7;
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, &t, &n, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(rep.status, QF_ORDER_UNCONFIRMED, "status %d", rep.status);
+    cr_assert_str_neq(rep.venue_order_id, "");
+    cr_assert_str_eq(rep.client_id, "qf-cb-lag-1");
+    cr_assert_null(t);
+    cr_assert_eq(n, 0);
+    qf_order_report q;
+    cr_assert_eq(qf_exchange_query(ex, "BTC/USDT", "qf-cb-lag-1", &q, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(q.status, QF_ORDER_FILLED);
+    cr_assert_str_eq(q.venue_order_id, rep.venue_order_id);
+
+    /* The read-back with numbers where strings belong: unconfirmed too. */
+    qf_mock_fault(mock, ORDERS_PATH "/historical/", QF_MOCK_FAULT_WRONG_TYPES, 1, 0);
+    r = order("qf-cb-types-1", QF_SIDE_BUY, QF_ORDER_MARKET, 0.001, NAN);
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, NULL, NULL, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(rep.status, QF_ORDER_UNCONFIRMED, "status %d", rep.status);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 2);
+}
+
+Test(coinbase_trade, garbled_lookups_are_clear_errors)
+{
+    qf_order_req r = order("qf-cb-look-1", QF_SIDE_BUY, QF_ORDER_MARKET, 0.001, NAN);
+    qf_order_report rep;
+    qf_err err;
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, NULL, NULL, &err), QF_OK, "%s", err.msg);
+    static const struct {
+        qf_mock_fault_kind kind;
+        const char *says;
+    } faults[] = {
+        {QF_MOCK_FAULT_MALFORMED, "JSON"},
+        {QF_MOCK_FAULT_TRUNCATED, "JSON"},
+        {QF_MOCK_FAULT_WRONG_TYPES, "filled_size"},
+    };
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+        qf_order_report q;
+        memset(&q, 0x55, sizeof q);
+        qf_mock_fault(mock, ORDERS_PATH "/historical/batch", faults[i].kind, 1, 0);
+        cr_assert_eq(qf_exchange_query(ex, "BTC/USDT", "qf-cb-look-1", &q, &err), QF_EPARSE,
+                     "fault %zu: %s", i, err.msg);
+        cr_assert(strstr(err.msg, "/orders/historical/batch") != NULL, "%s", err.msg);
+        cr_assert(strstr(err.msg, faults[i].says) != NULL, "fault %zu: %s", i, err.msg);
+        cr_assert_eq(((unsigned char *)&q)[0], 0x55, "out untouched");
+    }
+    qf_trade *t = NULL;
+    size_t n = 0;
+    qf_mock_fault(mock, ORDERS_PATH "/historical/fills", QF_MOCK_FAULT_WRONG_TYPES, 1, 0);
+    cr_assert_eq(qf_exchange_trades(ex, "BTC/USDT", "qf-cb-look-1", &t, &n, &err), QF_EPARSE, "%s",
+                 err.msg);
+    cr_assert(strstr(err.msg, "/orders/historical/fills") != NULL, "%s", err.msg);
+    cr_assert_null(t);
+    cr_assert_eq(qf_exchange_query(ex, "BTC/USDT", "qf-cb-look-1", &rep, &err), QF_OK, "%s",
+                 err.msg);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 1);
 }

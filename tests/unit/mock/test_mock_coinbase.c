@@ -412,6 +412,14 @@ Test(mock_coinbase, limit_order_idempotent_list_cancel, .init = setup, .fini = t
     cr_assert(json_is_false(json_object_get(j, "has_next")));
     json_decref(j);
     qf_mock_http_free(&r);
+    j = at("GET", "/orders/historical/batch?product_ids=BTC-USDT", NULL, NULL, &r);
+    cr_assert_eq(json_array_size(json_object_get(j, "orders")), 1, "%s", r.body);
+    json_decref(j);
+    qf_mock_http_free(&r);
+    j = at("GET", "/orders/historical/batch?product_ids=ETH-USDT", NULL, NULL, &r);
+    cr_assert_eq(json_array_size(json_object_get(j, "orders")), 0, "%s", r.body);
+    json_decref(j);
+    qf_mock_http_free(&r);
     j = at("GET", "/orders/historical/batch?client_order_id=qf-cb-1", NULL, NULL, &r);
     cr_assert_eq(json_array_size(json_object_get(j, "orders")), 1);
     json_decref(j);
