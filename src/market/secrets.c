@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,7 +43,9 @@ static void wipe_free(char *buf, size_t len)
  * reads it whole into a malloc'd NUL-terminated buffer. */
 static qf_rc read_private_file(const char *path, char **out, size_t *out_len, qf_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NOFOLLOW: a symlink planted at the path is refused; O_NONBLOCK: a
+     * FIFO there cannot block us (it fails the regular-file check below). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return qf_err_set(err, errno == ENOENT ? QF_ENOTFOUND : QF_EIO, "secrets file %s: %s", path,
                           strerror(errno));
@@ -221,8 +225,19 @@ static void register_keys(const qf_config *cfg)
     }
 }
 
+/* A process that holds API secrets writes no core dump (the keys sit in its
+ * memory for the whole run) and cannot be ptrace-attached by other processes
+ * of the same user. */
+static void protect_process(void)
+{
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L);
+}
+
 qf_rc qf_secrets_apply(qf_config *cfg, qf_err *err)
 {
+    protect_process();
     char path[4096];
     int explicit_path = 0;
     qf_rc rc = qf_secrets_path(path, sizeof path, &explicit_path, err);

@@ -4,7 +4,10 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "market/secrets.h"
@@ -151,4 +154,42 @@ Test(secrets, default_path_is_under_xdg_config_home)
     char want[4096];
     snprintf(want, sizeof want, "%s/quantflow/secrets", dir);
     cr_assert_str_eq(path, want);
+}
+
+/* A process holding keys writes no core dump and is not dumpable (nothing of
+ * it can be read through a crash file or a ptrace attach). */
+Test(secrets, apply_makes_the_process_undumpable)
+{
+    cr_assert_eq(prctl(PR_GET_DUMPABLE, 0L, 0L, 0L, 0L), 1, "dumpable before");
+    qf_config cfg;
+    qf_config_init(&cfg);
+    qf_err err;
+    cr_assert_eq(qf_secrets_apply(&cfg, &err), QF_OK, "%s", err.msg);
+    cr_expect_eq(prctl(PR_GET_DUMPABLE, 0L, 0L, 0L, 0L), 0);
+    struct rlimit rl;
+    cr_assert_eq(getrlimit(RLIMIT_CORE, &rl), 0);
+    cr_expect_eq(rl.rlim_cur, 0);
+}
+
+/* A FIFO or a symlink at the secrets path is refused at once, never waited
+ * on or followed. */
+Test(secrets, a_fifo_or_a_symlink_is_refused_without_blocking)
+{
+    char path[512], target[512];
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    setenv("QF_SECRETS_FILE", path, 1);
+    qf_config cfg;
+    qf_config_init(&cfg);
+    qf_err err;
+    cr_expect_neq(qf_secrets_apply(&cfg, &err), QF_OK);
+    cr_expect(strstr(err.msg, "not a regular file") != NULL, "%s", err.msg);
+    char *real = write_secrets(GOOD, 0600);
+    snprintf(target, sizeof target, "%s/link", dir);
+    cr_assert_eq(symlink(real, target), 0);
+    setenv("QF_SECRETS_FILE", target, 1);
+    cr_expect_neq(qf_secrets_apply(&cfg, &err), QF_OK);
+    cr_expect_str_empty(cfg.exchanges.binance.api_key);
+    free(real);
+    unsetenv("QF_SECRETS_FILE");
 }
