@@ -4,7 +4,8 @@
  *
  * Every call carries a fresh JWT (sign.h: ES256 or EdDSA) whose uri claim is
  * "METHOD host/path" with the host of exchanges.coinbase.base_url and no
- * query string; nbf is the venue's clock (synced through /time first).
+ * query string; nbf is the venue's clock (synced through /time first, and
+ * again after a 401 when it has moved: see cb_call).
  *
  * Orders: POST /orders with client_order_id, which Coinbase treats as an
  * idempotency key (a repeat does not create a second order). Rejections come
@@ -83,30 +84,26 @@ static qf_rc status_error(const qf_http_resp *resp, const char *endpoint, qf_err
     return qf_coinbase_check_status(resp, endpoint, err);
 }
 
-/* One authenticated call; QF_OK with a 2xx reply in *resp (caller frees). */
-static qf_rc cb_call(qf_exchange *ex, const cb_req *r, qf_http_resp *resp, qf_err *err)
+/* Sends the request once with a fresh JWT (nbf = the venue's clock). */
+static qf_rc send_signed(qf_exchange *ex, const cb_req *r, const char *endpoint, qf_http_resp *resp,
+                         qf_err *err)
 {
-    char endpoint[160];
-    snprintf(endpoint, sizeof endpoint, "%s " API "%s", method_name(r->method), r->path);
-    qf_rc rc = need_keys(ex, err);
-    if (rc == QF_OK && !ex->clock_synced)
-        rc = qf_coinbase_server_time(ex, NULL, err);
-    if (rc != QF_OK)
-        return rc;
     char uri[512];
     snprintf(uri, sizeof uri, "%s %s" API "%s", method_name(r->method), host_of(ex->base_url),
              r->path);
     char auth[QF_SIGN_JWT_MAX + 32];
     memcpy(auth, "Authorization: Bearer ", 22);
-    rc = qf_sign_jwt(ex->api_key, ex->api_secret, uri, qf_exchange_venue_now(ex) / 1000, auth + 22,
-                     sizeof auth - 22, err);
+    qf_rc rc = qf_sign_jwt(ex->api_key, ex->api_secret, uri, qf_exchange_venue_now(ex) / 1000,
+                           auth + 22, sizeof auth - 22, err);
     if (rc != QF_OK)
         return rc;
     char url[2048];
     int n = snprintf(url, sizeof url, "%s" API "%s%s%s", ex->base_url, r->path,
                      r->query[0] != '\0' ? "?" : "", r->query);
-    if (n < 0 || (size_t)n >= sizeof url)
+    if (n < 0 || (size_t)n >= sizeof url) {
+        memset(auth, 0, sizeof auth);
         return qf_err_set(err, QF_ERANGE, "coinbase %s: request URL too long", endpoint);
+    }
     const char *headers[] = {auth, "Content-Type: application/json", NULL};
     qf_http_req req = {.method = r->method,
                        .url = url,
@@ -119,6 +116,37 @@ static qf_rc cb_call(qf_exchange *ex, const cb_req *r, qf_http_resp *resp, qf_er
     memset(auth, 0, sizeof auth);
     if (rc != QF_OK)
         return qf_err_prefix(err, "coinbase %s", endpoint);
+    return QF_OK;
+}
+
+/* One authenticated call; QF_OK with a 2xx reply in *resp (caller frees).
+ * A 401 may be a JWT whose nbf/exp are off the venue's clock (it moved since
+ * the last sync): the clock is read again and, when it moved by more than a
+ * second, the request is sent once more with a fresh token. That is safe for
+ * an order too: a 401 is refused before processing, and client_order_id is
+ * an idempotency key. A bad key costs one /time call, not a second try. */
+static qf_rc cb_call(qf_exchange *ex, const cb_req *r, qf_http_resp *resp, qf_err *err)
+{
+    char endpoint[160];
+    snprintf(endpoint, sizeof endpoint, "%s " API "%s", method_name(r->method), r->path);
+    qf_rc rc = need_keys(ex, err);
+    if (rc == QF_OK && !ex->clock_synced)
+        rc = qf_coinbase_server_time(ex, NULL, err);
+    if (rc == QF_OK)
+        rc = send_signed(ex, r, endpoint, resp, err);
+    if (rc != QF_OK)
+        return rc;
+    if (resp->status == 401) {
+        int64_t before = ex->clock_offset_ms;
+        qf_err terr;
+        if (qf_coinbase_server_time(ex, NULL, &terr) == QF_OK &&
+            llabs((long long)(ex->clock_offset_ms - before)) > 1000) {
+            qf_http_resp_free(resp);
+            rc = send_signed(ex, r, endpoint, resp, err);
+            if (rc != QF_OK)
+                return rc;
+        }
+    }
     if (resp->status >= 200 && resp->status < 300)
         return QF_OK;
     rc = status_error(resp, endpoint, err);

@@ -29,6 +29,9 @@ static qf_exchange *open_coinbase(const char *key, const char *secret)
     snprintf(cfg.exchanges.coinbase.api_key, sizeof cfg.exchanges.coinbase.api_key, "%s", key);
     snprintf(cfg.exchanges.coinbase.api_secret, sizeof cfg.exchanges.coinbase.api_secret, "%s",
              secret);
+    /* The client-side budget (10 requests/s by default) is test_ratelimit's
+     * subject; here it would only make the clock-walking tests slow. */
+    cfg.exchanges.coinbase.rate_limit_rpm = 60000;
     qf_exchange *e = NULL;
     qf_err err;
     cr_assert_eq(qf_exchange_open(&cfg, "coinbase", &e, &err), QF_OK, "%s", err.msg);
@@ -145,6 +148,45 @@ Test(coinbase_trade, limit_rests_is_found_by_client_id_and_cancels)
     cr_assert_eq(qf_exchange_cancel(ex, "BTC/USDT", "qf-cb-lim-1", &q, &err), QF_OK, "%s", err.msg);
     cr_assert_eq(q.status, QF_ORDER_CANCELLED);
     cr_assert_eq(qf_exchange_query(ex, "BTC/USDT", "qf-cb-never-1", &q, &err), QF_ENOTFOUND);
+}
+
+Test(coinbase_trade, limit_rests_then_fills_after_the_venue_clock_moves)
+{
+    /* The JWT's nbf/exp are judged by the venue's clock: after it moves by
+     * hours the adapter must follow (it resynchronises on a 401). */
+    qf_ticker tk;
+    qf_err err;
+    cr_assert_eq(qf_exchange_ticker(ex, "BTC/USDT", &tk, &err), QF_OK, "%s", err.msg);
+    double limit = floor(tk.ask * 0.99 * 100) / 100; /* 1% under the ask: rests */
+    qf_order_req r = order("qf-cb-lim-2", QF_SIDE_BUY, QF_ORDER_LIMIT, 0.001, limit);
+    qf_order_report rep;
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, NULL, NULL, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(rep.status, QF_ORDER_OPEN, "status %d", rep.status);
+    qf_order_report q;
+    int hours = 0;
+    for (; hours < 24 * 30; hours++) {
+        qf_mock_advance(mock, 3600 * 1000LL);
+        cr_assert_eq(qf_exchange_query(ex, "BTC/USDT", "qf-cb-lim-2", &q, &err), QF_OK,
+                     "after %d h: %s", hours + 1, err.msg);
+        if (q.status == QF_ORDER_FILLED)
+            break;
+    }
+    cr_assert_eq(q.status, QF_ORDER_FILLED, "status %d", q.status);
+    cr_assert_gt(hours, 0, "rested at least an hour");
+    cr_assert_float_eq(q.filled_qty, 0.001, 1e-12);
+    cr_assert_leq(q.avg_fill_price, limit + 1e-9, "a buy limit never fills above its price");
+    qf_trade *t = NULL;
+    size_t n = 0;
+    cr_assert_eq(qf_exchange_trades(ex, "BTC/USDT", "qf-cb-lim-2", &t, &n, &err), QF_OK, "%s",
+                 err.msg);
+    cr_assert_gt(n, 0);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(t[i].maker, "a resting order fills as maker");
+        cr_assert_str_eq(t[i].fee_asset, "USDT");
+        cr_assert_float_eq(t[i].fee, t[i].quantity * t[i].price * 0.001, 1e-8);
+    }
+    free(t);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 1);
 }
 
 #define ORDERS_PATH "/api/v3/brokerage/orders"
