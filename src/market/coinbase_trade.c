@@ -255,6 +255,21 @@ qf_rc qf_coinbase_query(qf_exchange *ex, const char *symbol, const char *client_
     return rc;
 }
 
+/* A market buy's quote_size for `qty` at the ask, rounded UP to the tick:
+ * the venue buys what the quote affords in whole base steps, so a quote
+ * rounded down (0.01001 BTC x 84349.96 = 844.343 -> 844.34) would buy a step
+ * less than asked (0.01000). Up by less than a tick buys no extra step while
+ * a tick is worth less than a step (else: to the nearest tick). */
+static double quote_size(double qty, double ask, const qf_symbol_rules *rules)
+{
+    double v = qty * ask;
+    double tick = rules->tick_size;
+    double step = rules->step_size;
+    if (!(tick > 0) || !(step > 0) || tick >= step * ask)
+        return v;
+    return ceil(v / tick - 1e-9) * tick;
+}
+
 /* The order_configuration member of the POST /orders body. */
 static qf_rc configuration(qf_exchange *ex, const qf_order_req *req, const qf_symbol_rules *rules,
                            json_t **out, qf_err *err)
@@ -270,8 +285,11 @@ static qf_rc configuration(qf_exchange *ex, const qf_order_req *req, const qf_sy
     if (rc == QF_OK && market && req->side == QF_SIDE_BUY) {
         qf_ticker t;
         rc = qf_exchange_ticker(ex, req->symbol, &t, err);
+        if (rc == QF_OK && !(t.ask > 0))
+            rc = qf_err_set(err, QF_EPARSE, "ticker of %s has no ask", req->symbol);
         if (rc == QF_OK)
-            rc = qf_rules_format(req->quantity * t.ask, rules->tick_size, size, sizeof size, err);
+            rc = qf_rules_format(quote_size(req->quantity, t.ask, rules), rules->tick_size, size,
+                                 sizeof size, err);
     }
     if (rc != QF_OK)
         return qf_err_prefix(err, "coinbase order %s", req->client_id);

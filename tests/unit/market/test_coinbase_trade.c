@@ -117,8 +117,9 @@ Test(coinbase_trade, market_buy_fills_and_repeat_client_id_is_one_order)
     for (size_t i = 0; i < n; i++)
         q += t[i].quantity;
     cr_assert_float_eq(q, rep.filled_qty, 1e-9);
-    /* quote_size = qty x ask: what fills is about 0.01 BTC. */
-    cr_assert_float_eq(rep.filled_qty, 0.01, 0.0005);
+    /* quote_size = qty x ask rounded up to the tick: the top level (0.0237
+     * BTC) fills exactly 0.01 BTC. */
+    cr_assert_float_eq(rep.filled_qty, 0.01, 1e-12);
     free(t);
     cr_assert_eq(qf_mock_count_orders(mock, "qf-cb-mkt-1"), 1);
     /* The same client_order_id again: Coinbase's idempotency, no second order. */
