@@ -114,9 +114,7 @@ static qf_rc send_signed(qf_exchange *ex, const cb_req *r, const char *endpoint,
                        .weight = 1};
     rc = qf_http_do(ex->http, &req, resp, err);
     memset(auth, 0, sizeof auth);
-    if (rc != QF_OK)
-        return qf_err_prefix(err, "coinbase %s", endpoint);
-    return QF_OK;
+    return rc; /* the http client's message names venue, method and path */
 }
 
 /* One authenticated call; QF_OK with a 2xx reply in *resp (caller frees).
