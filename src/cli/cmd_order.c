@@ -4,6 +4,13 @@
  * working orders. The same --bar-time (and symbol, side) is the same signal:
  * re-running the command after a crash finds the order it may have sent
  * instead of sending another.
+ *
+ * A manual order (no --bar-time) is keyed by the time the command runs, so
+ * an identical re-run would be a new order. Two guards keep a re-run from
+ * doubling an order whose outcome is unknown: the key is printed with every
+ * "unconfirmed" outcome (re-run with --bar-time to look it up), and a manual
+ * order is refused while an earlier run left an order of the same symbol and
+ * side pending or unconfirmed: that order is looked up and shown instead.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -36,7 +43,9 @@ static void order_usage(FILE *out)
                  "  --exchange NAME    binance (default) or coinbase\n"
                  "  --bar-time T       the signal's bar (ms or ISO 8601): the idempotency key;\n"
                  "                     the same signal never gives two orders (default: a new\n"
-                 "                     manual order each run)\n"
+                 "                     manual order keyed by the time of the run; refused while\n"
+                 "                     an earlier run's order of the symbol and side is still\n"
+                 "                     unconfirmed: that one is looked up instead)\n"
                  "  --price P          paper: the latest price (default: the store's latest\n"
                  "                     close, else the exchange's ticker)\n"
                  "  --wait SECONDS     poll until the order is closed (timeouts cancel it)\n"
@@ -337,6 +346,30 @@ static json_t *row_json(const qf_order_row *r)
     return j;
 }
 
+/* The latest order of the account at this exchange for the symbol and
+ * side that is pending or unconfirmed (an earlier run did not learn its
+ * outcome). */
+static bool earlier_unconfirmed(order_ctx *c, const qf_order_intent *in, qf_order_row *out)
+{
+    qf_order_row *rows = NULL;
+    size_t n = 0;
+    qf_err err;
+    unsigned mask = (1u << QF_ORDER_PENDING) | (1u << QF_ORDER_UNCONFIRMED);
+    bool found = false;
+    if (qf_store_list_orders(c->store, c->venue.account, mask, &rows, &n, &err) != QF_OK)
+        return false; /* submit meets the same store and says what is wrong */
+    for (size_t i = 0; i < n; i++) {
+        const qf_order *o = &rows[i].order;
+        if (strcmp(o->exchange, c->venue.exchange) == 0 && strcmp(o->symbol, in->symbol) == 0 &&
+            o->side == in->side) {
+            *out = rows[i];
+            found = true;
+        }
+    }
+    free(rows);
+    return found;
+}
+
 static void print_row(const qf_order_row *r, int json)
 {
     if (json) {
@@ -363,6 +396,36 @@ static void print_row(const qf_order_row *r, int json)
         printf("reason %s\n", r->reason);
 }
 
+/* A manual order while an earlier run's order of the symbol and side was
+ * unconfirmed: that order (reconciled just now) is shown, nothing is sent. */
+static int show_earlier(order_ctx *c, const qf_order_row *earlier, const order_args *a)
+{
+    qf_order_row row = *earlier;
+    qf_err err;
+    if (qf_store_get_order(c->store, earlier->order.client_id, &row, &err) != QF_OK) {
+        qf_cli_error(&err);
+        return QF_EXIT_FAIL;
+    }
+    print_row(&row, a->json);
+    const qf_order *o = &row.order;
+    const char *side = o->side == QF_SIDE_BUY ? "buy" : "sell";
+    if (!qf_om_status_closed(o->status)) {
+        char key[48] = "";
+        if (row.bar_time >= 0)
+            snprintf(key, sizeof key, " with --bar-time %lld", (long long)row.bar_time);
+        fprintf(stderr,
+                "quantflow order: order %s (%s %s), left unconfirmed by an earlier run, is still "
+                "%s: no new order is sent while it is; run the command again%s to look it up\n",
+                o->client_id, o->symbol, side, qf_order_status_name(o->status), key);
+        return QF_EXIT_FAIL;
+    }
+    fprintf(stderr,
+            "quantflow order: order %s (%s %s), left unconfirmed by an earlier run, is %s: shown "
+            "instead of sending a new order; run again to place a new one\n",
+            o->client_id, o->symbol, side, qf_order_status_name(o->status));
+    return o->filled_qty > 0.0 ? QF_EXIT_OK : QF_EXIT_FAIL;
+}
+
 int qf_cmd_order(qf_cli *cli, int argc, char **argv)
 {
     order_args a;
@@ -374,8 +437,13 @@ int qf_cmd_order(qf_cli *cli, int argc, char **argv)
     order_ctx c;
     memset(&c, 0, sizeof c);
     qf_order_intent in = make_intent(&a);
+    bool manual = in.bar_time < 0;
+    if (manual) /* the key, so a re-run can name this order */
+        in.bar_time = qf_time_now_ms();
     qf_err err;
     qf_rc rc = open_all(cli, &a, live, &c, &in, &err);
+    qf_order_row earlier;
+    bool blocked = rc == QF_OK && manual && earlier_unconfirmed(&c, &in, &earlier);
     size_t checked = 0;
     if (rc == QF_OK && qf_om_reconcile(c.om, &checked, &err) != QF_OK) {
         /* Not fatal: the order of this signal is resolved again by submit. */
@@ -386,6 +454,11 @@ int qf_cmd_order(qf_cli *cli, int argc, char **argv)
         ctx_close(&c);
         return QF_EXIT_FAIL;
     }
+    if (blocked) {
+        code = show_earlier(&c, &earlier, &a);
+        ctx_close(&c);
+        return code;
+    }
     qf_order_row row;
     memset(&row, 0, sizeof row);
     rc = qf_om_submit(c.om, &in, &row, &err);
@@ -395,7 +468,10 @@ int qf_cmd_order(qf_cli *cli, int argc, char **argv)
     if (row.order.client_id[0])
         print_row(&row, a.json);
     if (rc == QF_EUNKNOWN)
-        fprintf(stderr, "quantflow order: %s; run the same command again to look it up\n", err.msg);
+        fprintf(stderr,
+                "quantflow order: %s; it is never sent twice: run the command again with "
+                "--bar-time %lld to look it up\n",
+                err.msg, (long long)in.bar_time);
     else if (rc != QF_OK)
         qf_cli_error(&err);
     ctx_close(&c);

@@ -8,14 +8,15 @@
 
 #define ID_MAX_LEN 36
 
-static qf_rc hash_signal(const char *symbol, int64_t bar_time, qf_side side,
-                         char out[QF_CLIENT_ID_HASH_HEX + 1], qf_err *err)
+static qf_rc hash_signal(const char *account, const char *exchange, const char *symbol,
+                         int64_t bar_time, qf_side side, char out[QF_CLIENT_ID_HASH_HEX + 1],
+                         qf_err *err)
 {
-    char msg[QF_SYMBOL_MAX + 48];
-    int n = snprintf(msg, sizeof msg, "%s|%" PRId64 "|%s", symbol, bar_time,
-                     side == QF_SIDE_BUY ? "buy" : "sell");
+    char msg[256];
+    int n = snprintf(msg, sizeof msg, "%s|%s|%s|%" PRId64 "|%s", account, exchange, symbol,
+                     bar_time, side == QF_SIDE_BUY ? "buy" : "sell");
     if (n < 0 || (size_t)n >= sizeof msg)
-        return qf_err_set(err, QF_EINVAL, "client id: symbol too long");
+        return qf_err_set(err, QF_EINVAL, "client id: account, exchange or symbol too long");
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
     if (!EVP_Digest(msg, (size_t)n, md, &md_len, EVP_sha256(), NULL))
@@ -29,18 +30,27 @@ static qf_rc hash_signal(const char *symbol, int64_t bar_time, qf_side side,
     return QF_OK;
 }
 
-qf_rc qf_client_id_make(const char *symbol, int64_t bar_time, qf_side side, int attempt, char *out,
-                        size_t size, qf_err *err)
+/* A non-empty part of the key without the separator. */
+static bool key_part_ok(const char *s)
 {
-    if (!symbol || !symbol[0])
-        return qf_err_set(err, QF_EINVAL, "client id: empty symbol");
+    return s && s[0] && !strchr(s, '|');
+}
+
+qf_rc qf_client_id_make(const char *account, const char *exchange, const char *symbol,
+                        int64_t bar_time, qf_side side, int attempt, char *out, size_t size,
+                        qf_err *err)
+{
+    if (!key_part_ok(account) || !key_part_ok(exchange))
+        return qf_err_set(err, QF_EINVAL, "client id: account and exchange must be named (no '|')");
+    if (!key_part_ok(symbol))
+        return qf_err_set(err, QF_EINVAL, "client id: empty symbol (or one with '|')");
     if (side != QF_SIDE_BUY && side != QF_SIDE_SELL)
         return qf_err_set(err, QF_EINVAL, "client id: side must be buy or sell");
     if (attempt < 1 || attempt > QF_CLIENT_ID_MAX_ATTEMPT)
         return qf_err_set(err, QF_EINVAL, "client id: attempt %d outside 1..%d", attempt,
                           QF_CLIENT_ID_MAX_ATTEMPT);
     char h[QF_CLIENT_ID_HASH_HEX + 1];
-    qf_rc rc = hash_signal(symbol, bar_time, side, h, err);
+    qf_rc rc = hash_signal(account, exchange, symbol, bar_time, side, h, err);
     if (rc != QF_OK)
         return rc;
     char id[ID_MAX_LEN + 1];

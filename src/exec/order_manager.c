@@ -101,14 +101,23 @@ static qf_rc check_intent(const qf_order_intent *in, qf_err *err)
     return QF_OK;
 }
 
-/* The signal's latest attempt: *out_attempt = 0 when it has none. */
+static qf_rc make_id(const qf_order_manager *om, const char *symbol, int64_t key_time, qf_side side,
+                     int attempt, char *out, qf_err *err)
+{
+    return qf_client_id_make(om->venue.account, om->venue.exchange, symbol, key_time, side, attempt,
+                             out, QF_ORDER_ID_MAX, err);
+}
+
+/* The signal's latest attempt at this account and exchange: *out_attempt =
+ * 0 when it has none. The id is scoped by both, so a row of another account
+ * or exchange under it is a hash collision: refused, never taken for ours. */
 static qf_rc latest_attempt(qf_order_manager *om, const char *symbol, int64_t key_time,
                             qf_side side, qf_order_row *out, int *out_attempt, qf_err *err)
 {
     *out_attempt = 0;
     for (int a = 1; a <= QF_CLIENT_ID_MAX_ATTEMPT; a++) {
         char id[QF_ORDER_ID_MAX];
-        qf_rc rc = qf_client_id_make(symbol, key_time, side, a, id, sizeof id, err);
+        qf_rc rc = make_id(om, symbol, key_time, side, a, id, err);
         if (rc != QF_OK)
             return rc;
         qf_order_row row;
@@ -121,6 +130,15 @@ static qf_rc latest_attempt(qf_order_manager *om, const char *symbol, int64_t ke
                 *err = gerr;
             return qf_err_prefix(err, "order %s", id);
         }
+        if (strcmp(row.account, om->venue.account) != 0 ||
+            strcmp(row.order.exchange, om->venue.exchange) != 0 ||
+            strcmp(row.order.symbol, symbol) != 0 || row.order.side != side)
+            return qf_err_set(err, QF_EEXIST,
+                              "order %s: the id is taken by a %s order of %s at %s (%s %s); "
+                              "not this signal's",
+                              id, row.account, row.order.symbol, row.order.exchange,
+                              qf_order_status_name(row.order.status),
+                              row.order.side == QF_SIDE_BUY ? "buy" : "sell");
         *out = row;
         *out_attempt = a;
     }
@@ -258,6 +276,28 @@ static bool not_sent(qf_rc rc)
     return rc == QF_ECONFIG || rc == QF_EINVAL || rc == QF_EUNSUPPORTED || rc == QF_ERATELIMIT;
 }
 
+/* What the adapter's on_send hook needs: it records sent_at immediately
+ * before every send (after the rate-limiter wait and the signature), so
+ * the "unknown order" grace counts from the last request the venue may
+ * still accept, not from the pending row. */
+typedef struct send_hook {
+    qf_order_manager *om;
+    const char *client_id;
+    int sends;    /* requests handed to the venue */
+    bool refused; /* closed by another process before a send: nothing sent */
+} send_hook;
+
+static qf_rc on_send(void *ctx, qf_err *err)
+{
+    send_hook *h = ctx;
+    qf_rc rc = qf_store_order_sending(h->om->store, h->client_id, qf_om__now(h->om), err);
+    if (rc == QF_ESTATE)
+        h->refused = true;
+    if (rc == QF_OK)
+        h->sends++;
+    return rc;
+}
+
 /* The one send, and what its answer makes of the pending row. */
 static qf_rc send(qf_order_manager *om, qf_order_row *row, qf_err *err)
 {
@@ -270,11 +310,31 @@ static qf_rc send(qf_order_manager *om, qf_order_row *row, qf_err *err)
     req.tif = row->order.tif;
     req.quantity = row->order.quantity;
     req.limit_price = row->order.limit_price;
+    send_hook hook = {.om = om, .client_id = row->order.client_id};
+    req.on_send = on_send;
+    req.on_send_ctx = &hook;
     qf_order_report rep;
     qf_trade *trades = NULL;
     size_t n_trades = 0;
     qf_err serr;
     qf_rc rc = om->venue.ops->submit(om->venue.ctx, &req, &rep, &trades, &n_trades, &serr);
+    if (hook.refused) {
+        /* Another process closed it (its grace ran out while we waited for
+         * the rate limit) before this send: not sent (an earlier send of
+         * this call, if any, was refused by the venue, else the adapter
+         * would not have signed again); the row is theirs. */
+        free(trades);
+        qf_err gerr;
+        if (qf_store_get_order(om->store, row->order.client_id, row, &gerr) != QF_OK) {
+            if (err)
+                *err = gerr;
+            return qf_err_prefix(err, "order %s", req.client_id);
+        }
+        return qf_err_set(err, QF_ESTATE,
+                          "order %s: closed by another process before it was sent (%s); "
+                          "nothing sent",
+                          req.client_id, row->reason);
+    }
     if (rc == QF_OK) {
         rc = qf_om__apply_report(om, row, &rep, trades, n_trades, err);
         free(trades);
@@ -297,8 +357,8 @@ static qf_rc send(qf_order_manager *om, qf_order_row *row, qf_err *err)
     row->order.status = QF_ORDER_UNCONFIRMED;
     snprintf(row->reason, sizeof row->reason, "%.159s", serr.msg);
     rc = qf_om__persist(om, row, err);
-    if (rc != QF_OK)
-        return rc;
+    if (rc != QF_OK || qf_om_status_closed(row->order.status))
+        return rc; /* (closed: another process resolved it meanwhile) */
     return qf_om__resolve(om, row, err);
 }
 
@@ -332,10 +392,14 @@ qf_rc qf_om_submit(qf_order_manager *om, const qf_order_intent *in, qf_order_row
     qf_symbol_rules rules;
     if (rc == QF_OK)
         rc = om->venue.ops->rules(om->venue.ctx, in->symbol, &rules, err);
+    /* The venue's clock too, BEFORE the pending row: a slow time call must
+     * not sit between the row and its send (the send records sent_at). */
+    if (rc == QF_OK && om->venue.ops->sync_clock)
+        rc = om->venue.ops->sync_clock(om->venue.ctx, err);
     if (rc != QF_OK)
         return rc;
     char id[QF_ORDER_ID_MAX];
-    rc = qf_client_id_make(in->symbol, key_time, in->side, attempt + 1, id, sizeof id, err);
+    rc = make_id(om, in->symbol, key_time, in->side, attempt + 1, id, err);
     if (rc != QF_OK)
         return rc;
 

@@ -26,10 +26,40 @@ static double qty_eps(double qty)
     return 1e-9 * fmax(1.0, fabs(qty));
 }
 
+/* The stored row is ahead of ours: more of it filled, or closed while ours
+ * is still working (another process recorded a fill or resolved it since
+ * ours was read). */
+static bool stored_ahead(const qf_order_row *stored, const qf_order_row *row)
+{
+    return stored->order.filled_qty > row->order.filled_qty + qty_eps(stored->order.quantity) ||
+           (qf_om_status_closed(stored->order.status) && !qf_om_status_closed(row->order.status));
+}
+
+/* *row becomes the stored order (our venue id kept when it has none). */
+static qf_rc reload(qf_order_manager *om, qf_order_row *row, qf_err *err)
+{
+    qf_order_row stored;
+    qf_rc rc = qf_store_get_order(om->store, row->order.client_id, &stored, err);
+    if (rc != QF_OK)
+        return qf_err_prefix(err, "order %s", row->order.client_id);
+    if (stored.venue_order_id[0] == '\0')
+        snprintf(stored.venue_order_id, sizeof stored.venue_order_id, "%s", row->venue_order_id);
+    *row = stored;
+    return QF_OK;
+}
+
 qf_rc qf_om__persist(qf_order_manager *om, qf_order_row *row, qf_err *err)
 {
+    /* Never a stale row over a newer one: when the store is ahead, ours is
+     * what is out of date; take the stored row (the next look moves it on). */
+    qf_order_row stored;
+    qf_rc rc = qf_store_get_order(om->store, row->order.client_id, &stored, err);
+    if (rc != QF_OK)
+        return qf_err_prefix(err, "order %s", row->order.client_id);
+    if (stored_ahead(&stored, row))
+        return reload(om, row, err);
     row->order.updated_at = qf_om__now(om);
-    qf_rc rc = qf_store_update_order(om->store, row, err);
+    rc = qf_store_update_order(om->store, row, err);
     if (rc != QF_OK)
         return qf_err_prefix(err, "order %s", row->order.client_id);
     return QF_OK;
@@ -103,8 +133,8 @@ static qf_rc record_trade(qf_order_manager *om, qf_order_row *row, const qf_trad
     if (after.venue_order_id[0] == '\0')
         snprintf(after.venue_order_id, sizeof after.venue_order_id, "%s", t->venue_order_id);
     rc = qf_portfolio_record_fill(om->pf, om->store, &f, &after, err);
-    if (rc == QF_EEXIST)
-        return QF_OK;
+    if (rc == QF_EEXIST) /* recorded already (by another process?): the order as stored */
+        return reload(om, row, err);
     if (rc != QF_OK)
         return qf_err_prefix(err, "order %s: recording trade %s", row->order.client_id,
                              t->trade_id);
@@ -173,26 +203,41 @@ static int64_t backoff(const qf_order_manager *om, int attempt)
     return om->opt.backoff_ms << shift;
 }
 
-/* Closes an order the venue still does not know after the grace. */
-static qf_rc close_never_placed(qf_order_manager *om, qf_order_row *row, int lookups, qf_err *err)
+/* Closes an order the venue still did not know when asked at `asked`,
+ * unless a send of it was recorded within the grace before that (by this
+ * process or another: one atomic check-and-write in the store). QF_ESTATE:
+ * sent again or moved on by another process; *row is then reloaded. */
+static qf_rc close_never_placed(qf_order_manager *om, qf_order_row *row, int lookups, int64_t asked,
+                                qf_err *err)
 {
+    qf_order_row closed = *row;
     bool pending = row->order.status == QF_ORDER_PENDING;
-    row->order.status = pending ? QF_ORDER_CANCELLED : QF_ORDER_REJECTED;
-    snprintf(row->reason, sizeof row->reason,
-             "%s: unknown to the venue after %d lookups over %lld ms (grace %lld ms)",
-             pending ? "never sent" : "never acknowledged", lookups,
-             (long long)(qf_om__now(om) - row->order.created_at), (long long)om->grace_ms);
-    return qf_om__persist(om, row, err);
+    closed.order.status = pending ? QF_ORDER_CANCELLED : QF_ORDER_REJECTED;
+    closed.order.updated_at = qf_om__now(om);
+    snprintf(closed.reason, sizeof closed.reason,
+             "%s: unknown to the venue after %d lookups, the last one past the grace after "
+             "its last send (grace %lld ms)",
+             pending ? "never sent" : "never acknowledged", lookups, (long long)om->grace_ms);
+    qf_rc rc = qf_store_close_unsent(om->store, &closed, asked - om->grace_ms, err);
+    if (rc == QF_OK) {
+        *row = closed;
+        return QF_OK;
+    }
+    if (rc != QF_ESTATE)
+        return qf_err_prefix(err, "order %s", row->order.client_id);
+    rc = reload(om, row, err);
+    return rc == QF_OK ? QF_ESTATE : rc;
 }
 
 qf_rc qf_om__resolve(qf_order_manager *om, qf_order_row *row, qf_err *err)
 {
-    int unknown = 0;
+    int unknown = 0, asked_n = 0;
     qf_err last;
     qf_err_clear(&last);
     for (int q = 0; q < om->opt.max_queries; q++) {
         if (q > 0)
             qf_om__sleep(om, backoff(om, q - 1));
+        asked_n++;
         qf_order_report rep;
         qf_err qerr;
         int64_t asked = qf_om__now(om); /* the answer holds from here on */
@@ -202,20 +247,39 @@ qf_rc qf_om__resolve(qf_order_manager *om, qf_order_row *row, qf_err *err)
             return qf_om__apply_report(om, row, &rep, NULL, 0, err);
         if (rc == QF_ENOTFOUND) {
             unknown++;
+            /* created_at <= sent_at: before this the grace cannot have run
+             * out; the store checks the last send itself. */
             bool graced = asked - row->order.created_at >= om->grace_ms;
-            if (graced && unknown >= om->opt.min_unknown_queries)
-                return close_never_placed(om, row, unknown, err);
+            if (graced && unknown >= om->opt.min_unknown_queries) {
+                qf_err cerr;
+                rc = close_never_placed(om, row, unknown, asked, &cerr);
+                if (rc == QF_OK)
+                    return QF_OK;
+                if (rc != QF_ESTATE) {
+                    if (err)
+                        *err = cerr;
+                    return rc;
+                }
+                /* Sent again within the grace: keep looking. Moved on by
+                 * another process: that is the answer. */
+                if (row->order.status != QF_ORDER_PENDING &&
+                    row->order.status != QF_ORDER_UNCONFIRMED)
+                    return QF_OK;
+            }
         } else if (rc != QF_OK) {
             last = qerr;
+            if (rc == QF_ERATELIMIT)
+                break; /* a ban, or 429s the client already waited out: asking again
+                        * now only adds requests */
         }
     }
     if (last.code != QF_OK)
-        return qf_err_set(err, QF_EUNKNOWN, "order %s still unconfirmed after %d lookups: %s",
-                          row->order.client_id, om->opt.max_queries, last.msg);
+        return qf_err_set(err, QF_EUNKNOWN, "order %s still unconfirmed after %d lookup%s: %s",
+                          row->order.client_id, asked_n, asked_n == 1 ? "" : "s", last.msg);
     return qf_err_set(err, QF_EUNKNOWN,
                       "order %s still unconfirmed after %d lookups (the venue may not show it "
                       "yet); look again later",
-                      row->order.client_id, om->opt.max_queries);
+                      row->order.client_id, asked_n);
 }
 
 qf_rc qf_om__cancel_and_close(qf_order_manager *om, qf_order_row *row, const char *reason,

@@ -49,6 +49,11 @@ static qf_rc live_balances(void *ctx, qf_balance **out, size_t *out_n, qf_err *e
     return qf_exchange_balances(ctx, out, out_n, err);
 }
 
+static qf_rc live_sync_clock(void *ctx, qf_err *err)
+{
+    return qf_exchange_sync_clock(ctx, err);
+}
+
 static const qf_venue_ops live_ops = {
     .rules = live_rules,
     .ticker = live_ticker,
@@ -58,6 +63,7 @@ static const qf_venue_ops live_ops = {
     .open_orders = live_open_orders,
     .trades = live_trades,
     .balances = live_balances,
+    .sync_clock = live_sync_clock,
 };
 
 int64_t qf_venue_default_grace_ms(const char *exchange)

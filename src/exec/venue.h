@@ -33,6 +33,9 @@ typedef struct qf_venue_ops {
     qf_rc (*trades)(void *ctx, const char *symbol, const char *client_id, qf_trade **out,
                     size_t *out_n, qf_err *err);
     qf_rc (*balances)(void *ctx, qf_balance **out, size_t *out_n, qf_err *err);
+    /* Makes the venue ready to sign (learns its clock once); NULL: nothing
+     * to do (paper). Called before an order is persisted. */
+    qf_rc (*sync_clock)(void *ctx, qf_err *err);
 } qf_venue_ops;
 
 typedef struct qf_venue {
@@ -40,11 +43,12 @@ typedef struct qf_venue {
     void *ctx;                      /* borrowed: the qf_exchange or qf_paper */
     char exchange[QF_EXCHANGE_MAX]; /* stored with each order: "binance", "coinbase" */
     char account[16];               /* "live" or "paper" */
-    /* How long after it was sent an order the venue does not know may still
-     * appear there. Binance refuses a request older than recvWindow (5 s)
-     * by its signed timestamp; a Coinbase JWT expires after 120 s: past that
-     * (plus a margin for clock error) an unknown order was never placed.
-     * Paper knows at once: 0. */
+    /* How long after its LAST send (orders.sent_at, recorded through
+     * qf_order_req.on_send immediately before every send) an order the venue
+     * does not know may still appear there. Binance refuses a request older
+     * than recvWindow (5 s) by its signed timestamp; a Coinbase JWT expires
+     * after 120 s: past that (plus a margin for clock error) an unknown
+     * order was never placed. Paper knows at once: 0. */
     int64_t unknown_grace_ms;
 } qf_venue;
 

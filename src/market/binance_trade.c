@@ -41,6 +41,9 @@ typedef struct signed_req {
     int weight;
     bool idempotent;
     const char *endpoint;
+    /* An order placement's hook (qf_order_req.on_send), or NULL. */
+    qf_rc (*on_send)(void *ctx, qf_err *err);
+    void *on_send_ctx;
 } signed_req;
 
 static qf_rc need_keys(const qf_exchange *ex, qf_err *err)
@@ -56,9 +59,22 @@ static qf_rc need_keys(const qf_exchange *ex, qf_err *err)
     return QF_OK;
 }
 
-/* Sends one signed attempt; QF_OK whatever the HTTP status. */
-static qf_rc send_signed(qf_exchange *ex, const signed_req *r, qf_http_resp *resp, qf_err *err)
+/* One signed call's URL, built by sign_now when the request leaves. */
+typedef struct signer {
+    qf_exchange *ex;
+    const signed_req *r;
+    char url[QF_CONFIG_STR_MAX + PARAMS_MAX + 256];
+} signer;
+
+/* The http client's prepare hook: runs after the rate-limiter wait, before
+ * each attempt, so the timestamp is taken when the request leaves (a wait
+ * longer than recvWindow would otherwise guarantee a -1021). Then the
+ * order's on_send hook, which must see a time no earlier than this one. */
+static qf_rc sign_now(void *ctx, qf_http_req *req, qf_err *err)
 {
+    signer *g = ctx;
+    qf_exchange *ex = g->ex;
+    const signed_req *r = g->r;
     char query[PARAMS_MAX + 128];
     int n =
         snprintf(query, sizeof query, "%s%srecvWindow=%d&timestamp=%" PRId64, r->params,
@@ -68,28 +84,49 @@ static qf_rc send_signed(qf_exchange *ex, const signed_req *r, qf_http_resp *res
     /* The payload is the query string followed by the (empty) body. */
     char sig[QF_SIGN_HEX_LEN + 1];
     qf_sign_hmac_sha256_hex(ex->api_secret, strlen(ex->api_secret), query, (size_t)n, sig);
-    char url[sizeof ex->base_url + sizeof query + 128];
-    n = snprintf(url, sizeof url, "%s%s?%s&signature=%s", ex->base_url, r->path, query, sig);
-    if (n < 0 || (size_t)n >= sizeof url)
+    n = snprintf(g->url, sizeof g->url, "%s%s?%s&signature=%s", ex->base_url, r->path, query, sig);
+    memset(sig, 0, sizeof sig);
+    if (n < 0 || (size_t)n >= sizeof g->url)
         return qf_err_set(err, QF_ERANGE, "binance %s: request URL too long", r->endpoint);
+    req->url = g->url;
+    if (r->on_send != NULL) {
+        qf_rc rc = r->on_send(r->on_send_ctx, err);
+        if (rc != QF_OK)
+            return qf_err_prefix(err, "binance %s: not sent", r->endpoint);
+    }
+    return QF_OK;
+}
+
+/* Sends one signed attempt; QF_OK whatever the HTTP status. */
+static qf_rc send_signed(qf_exchange *ex, const signed_req *r, qf_http_resp *resp, qf_err *err)
+{
+    signer g = {.ex = ex, .r = r};
+    /* Until sign_now runs: the path alone, for messages. */
+    snprintf(g.url, sizeof g.url, "%s%s", ex->base_url, r->path);
     char key_header[sizeof ex->api_key + 16];
     snprintf(key_header, sizeof key_header, "X-MBX-APIKEY: %s", ex->api_key);
     const char *headers[] = {key_header, NULL};
     qf_http_req req = {.method = r->method,
-                       .url = url,
+                       .url = g.url,
                        .headers = headers,
                        .idempotent = r->idempotent,
                        .weight = r->weight,
                        .new_order =
-                           r->method == QF_HTTP_POST && strcmp(r->path, "/api/v3/order") == 0};
+                           r->method == QF_HTTP_POST && strcmp(r->path, "/api/v3/order") == 0,
+                       .prepare = sign_now,
+                       .prepare_ctx = &g};
     qf_rc rc = qf_http_do(ex->http, &req, resp, err);
     memset(key_header, 0, sizeof key_header);
+    memset(g.url, 0, sizeof g.url);
     return rc;
 }
 
-/* The venue's error as a code: 429/418 rate limits, 5xx unknown outcome,
- * other 4xx rejected "binance -2010: Duplicate order sent. (POST /api/v3/order)".
- * *out_code gets the venue's code (0 when the body has none). */
+/* The venue's error as a code: 429/418 rate limits; 5xx, HTTP 408 and the
+ * codes Binance documents as "execution status unknown" (-1006 unexpected
+ * response from the message bus, -1007 timeout waiting for the backend)
+ * unknown outcome; other 4xx rejected "binance -2010: Duplicate order sent.
+ * (POST /api/v3/order)". *out_code gets the venue's code (0 when the body
+ * has none). */
 static qf_rc venue_error(const qf_http_resp *resp, const signed_req *r, int *out_code, qf_err *err)
 {
     int code = 0;
@@ -100,7 +137,10 @@ static qf_rc venue_error(const qf_http_resp *resp, const signed_req *r, int *out
         return qf_err_set(err, QF_ERATELIMIT, "binance %s: HTTP %ld%s (retry after %ld s)",
                           r->endpoint, resp->status, resp->status == 418 ? " IP ban" : "",
                           resp->retry_after_s);
-    if (resp->status >= 500)
+    if (has && (code == -1006 || code == -1007))
+        return qf_err_set(err, QF_EUNKNOWN, "binance %d: %s (%s, HTTP %ld): outcome unknown", code,
+                          msg, r->endpoint, resp->status);
+    if (resp->status >= 500 || resp->status == 408)
         return qf_err_set(err, QF_EUNKNOWN, "binance %s: HTTP %ld, outcome unknown", r->endpoint,
                           resp->status);
     if (!has)
@@ -209,7 +249,8 @@ qf_rc qf_binance_submit(qf_exchange *ex, const qf_order_req *req, qf_order_repor
     qf_rc rc = order_params(ex, req, params, sizeof params, err);
     if (rc != QF_OK)
         return rc;
-    signed_req r = {QF_HTTP_POST, "/api/v3/order", params, 1, false, "POST /api/v3/order"};
+    signed_req r = {QF_HTTP_POST, "/api/v3/order",      params,       1,
+                    false,        "POST /api/v3/order", req->on_send, req->on_send_ctx};
     qf_http_resp resp;
     int code = 0;
     rc = call_signed(ex, &r, &resp, &code, err);
@@ -247,7 +288,7 @@ qf_rc qf_binance_query(qf_exchange *ex, const char *symbol, const char *client_i
     if (rc != QF_OK)
         return rc;
     snprintf(params, sizeof params, "symbol=%s&origClientOrderId=%s", sym, client_id);
-    signed_req r = {QF_HTTP_GET, "/api/v3/order", params, 4, true, "GET /api/v3/order"};
+    signed_req r = {QF_HTTP_GET, "/api/v3/order", params, 4, true, "GET /api/v3/order", NULL, NULL};
     qf_http_resp resp;
     int code = 0;
     rc = call_signed(ex, &r, &resp, &code, err);
@@ -277,7 +318,8 @@ qf_rc qf_binance_cancel(qf_exchange *ex, const char *symbol, const char *client_
     if (rc != QF_OK)
         return rc;
     snprintf(params, sizeof params, "symbol=%s&origClientOrderId=%s", sym, client_id);
-    signed_req r = {QF_HTTP_DELETE, "/api/v3/order", params, 1, false, "DELETE /api/v3/order"};
+    signed_req r = {QF_HTTP_DELETE, "/api/v3/order",        params, 1,
+                    false,          "DELETE /api/v3/order", NULL,   NULL};
     qf_http_resp resp;
     int code = 0;
     rc = call_signed(ex, &r, &resp, &code, err);
@@ -307,8 +349,8 @@ qf_rc qf_binance_open_orders(qf_exchange *ex, const char *symbol, qf_order_repor
             return rc;
         snprintf(params, sizeof params, "symbol=%s", sym);
     }
-    signed_req r = {QF_HTTP_GET, "/api/v3/openOrders",    params, symbol != NULL ? 6 : 80,
-                    true,        "GET /api/v3/openOrders"};
+    signed_req r = {QF_HTTP_GET, "/api/v3/openOrders",     params, symbol != NULL ? 6 : 80,
+                    true,        "GET /api/v3/openOrders", NULL,   NULL};
     qf_http_resp resp;
     int code = 0;
     qf_rc rc = call_signed(ex, &r, &resp, &code, err);
@@ -320,7 +362,37 @@ qf_rc qf_binance_open_orders(qf_exchange *ex, const char *symbol, qf_order_repor
     return rc;
 }
 
-/* The order's trades: its orderId from a query, then myTrades for it. */
+/* myTrades pages: Binance's maximum page, and a bound on the pages of one
+ * order (100k fills) so a venue that never stops paging cannot hang us. */
+#define TRADES_PAGE      1000
+#define TRADES_MAX_PAGES 100
+
+/* Appends a page of trades to *all (malloc'd). */
+static qf_rc append_trades(qf_trade **all, size_t *n, const qf_trade *t, size_t k, qf_err *err)
+{
+    if (k == 0)
+        return QF_OK;
+    qf_trade *p = realloc(*all, (*n + k) * sizeof *p);
+    if (p == NULL)
+        return qf_err_set(err, QF_ENOMEM, "binance GET /api/v3/myTrades: out of memory");
+    memcpy(p + *n, t, k * sizeof *t);
+    *all = p;
+    *n += k;
+    return QF_OK;
+}
+
+/* The trade id as a number, for fromId; -1 when it is not one. */
+static int64_t trade_id_num(const char *id)
+{
+    char *end = NULL;
+    long long v = strtoll(id, &end, 10);
+    return end != id && *end == '\0' && v >= 0 ? (int64_t)v : -1;
+}
+
+/* The order's trades: its orderId from a query, then every page of
+ * myTrades for it (limit=1000, paged with fromId: symbol + orderId + fromId
+ * is one of the combinations Binance accepts; without paging an order of
+ * more than 500 fills would never be complete). */
 qf_rc qf_binance_trades(qf_exchange *ex, const char *symbol, const char *client_id, qf_trade **out,
                         size_t *out_n, qf_err *err)
 {
@@ -328,33 +400,66 @@ qf_rc qf_binance_trades(qf_exchange *ex, const char *symbol, const char *client_
     qf_rc rc = qf_binance_query(ex, symbol, client_id, &rep, err);
     if (rc != QF_OK)
         return rc;
-    if (!(rep.filled_qty > 0)) {
-        *out = NULL;
-        *out_n = 0;
+    *out = NULL;
+    *out_n = 0;
+    if (!(rep.filled_qty > 0))
         return QF_OK;
-    }
     char sym[QF_VENUE_SYMBOL_MAX];
-    char params[PARAMS_MAX];
     rc = binance_symbol(symbol, sym, err);
     if (rc != QF_OK)
         return rc;
-    snprintf(params, sizeof params, "symbol=%s&orderId=%s", sym, rep.venue_order_id);
-    signed_req r = {QF_HTTP_GET, "/api/v3/myTrades", params, 5, true, "GET /api/v3/myTrades"};
-    qf_http_resp resp;
-    int code = 0;
-    rc = call_signed(ex, &r, &resp, &code, err);
-    if (rc != QF_OK)
+    qf_trade *all = NULL;
+    size_t n = 0;
+    int64_t from = 0;
+    for (int page = 0;; page++) {
+        if (page == TRADES_MAX_PAGES) {
+            rc = qf_err_set(err, QF_ERANGE,
+                            "binance GET /api/v3/myTrades: order %s has more than %d fills",
+                            client_id, TRADES_PAGE * TRADES_MAX_PAGES);
+            break;
+        }
+        char params[PARAMS_MAX];
+        snprintf(params, sizeof params, "symbol=%s&orderId=%s&limit=%d&fromId=%" PRId64, sym,
+                 rep.venue_order_id, TRADES_PAGE, from);
+        signed_req r = {QF_HTTP_GET, "/api/v3/myTrades",     params, 5,
+                        true,        "GET /api/v3/myTrades", NULL,   NULL};
+        qf_http_resp resp;
+        int code = 0;
+        rc = call_signed(ex, &r, &resp, &code, err);
+        if (rc != QF_OK)
+            break;
+        qf_trade *t = NULL;
+        size_t k = 0;
+        rc = qf_binance_parse_trades(resp.body, resp.len, "binance GET /api/v3/myTrades",
+                                     rep.venue_order_id, client_id, &t, &k, err);
+        qf_http_resp_free(&resp);
+        int64_t last = k > 0 ? trade_id_num(t[k - 1].trade_id) : -1;
+        if (rc == QF_OK && k > 0 && last < from)
+            rc = qf_err_set(err, QF_EPARSE,
+                            "binance GET /api/v3/myTrades: trade id %s is not a number at or "
+                            "after fromId %" PRId64,
+                            t[k - 1].trade_id, from);
+        if (rc == QF_OK)
+            rc = append_trades(&all, &n, t, k, err);
+        free(t);
+        if (rc != QF_OK || k < TRADES_PAGE)
+            break;
+        from = last + 1;
+    }
+    if (rc != QF_OK) {
+        free(all);
         return rc;
-    rc = qf_binance_parse_trades(resp.body, resp.len, "binance GET /api/v3/myTrades",
-                                 rep.venue_order_id, client_id, out, out_n, err);
-    qf_http_resp_free(&resp);
-    return rc;
+    }
+    *out = all;
+    *out_n = n;
+    return QF_OK;
 }
 
 static qf_rc account_call(qf_exchange *ex, qf_account_info *info, qf_balance **bal, size_t *n,
                           qf_err *err)
 {
-    signed_req r = {QF_HTTP_GET, "/api/v3/account", "", 20, true, "GET /api/v3/account"};
+    signed_req r = {QF_HTTP_GET, "/api/v3/account",     "",   20,
+                    true,        "GET /api/v3/account", NULL, NULL};
     qf_http_resp resp;
     int code = 0;
     qf_rc rc = call_signed(ex, &r, &resp, &code, err);

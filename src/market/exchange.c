@@ -159,6 +159,13 @@ qf_rc qf_exchange_server_time(qf_exchange *ex, int64_t *out_ms, qf_err *err)
     return ex->ops->server_time(ex, out_ms, err);
 }
 
+qf_rc qf_exchange_sync_clock(qf_exchange *ex, qf_err *err)
+{
+    if (ex->clock_synced)
+        return QF_OK;
+    return qf_exchange_server_time(ex, NULL, err);
+}
+
 qf_rc qf_exchange_candles_page(qf_exchange *ex, const char *symbol, const char *timeframe,
                                int64_t start_ms, qf_candles *out, int64_t *out_next, bool *out_done,
                                qf_err *err)

@@ -59,7 +59,15 @@ typedef struct qf_ticker {
 } qf_ticker;
 
 /* An order as sent. quantity and limit_price are already rounded to the
- * rules (rules.h); the adapter formats them from the rules' step and tick. */
+ * rules (rules.h); the adapter formats them from the rules' step and tick.
+ *
+ * on_send (may be NULL) is called by the adapter immediately before EVERY
+ * send of the placement (a re-signed retry after -1021 or a refused JWT
+ * included), after the rate-limiter wait and after the request's timestamp
+ * or token was taken, so the time it records is never earlier than the one
+ * the venue judges the request by. Any code but QF_OK: that request is not
+ * sent and submit returns the code (the order manager records sent_at here,
+ * and refuses when another process closed the order meanwhile). */
 typedef struct qf_order_req {
     char client_id[QF_ORDER_ID_MAX];
     char symbol[QF_SYMBOL_MAX];
@@ -68,6 +76,8 @@ typedef struct qf_order_req {
     qf_time_in_force tif; /* limit orders */
     double quantity;      /* base, > 0 */
     double limit_price;   /* NaN for market orders */
+    qf_rc (*on_send)(void *ctx, qf_err *err);
+    void *on_send_ctx;
 } qf_order_req;
 
 /* What the venue says about one order. */
@@ -132,6 +142,10 @@ void qf_exchange_set_stop(qf_exchange *ex, const volatile sig_atomic_t *stop);
 
 /* Venue clock in ms; also refreshes the clock offset used by signed calls. */
 QF_NODISCARD qf_rc qf_exchange_server_time(qf_exchange *ex, int64_t *out_ms, qf_err *err);
+/* Learns the clock offset (server_time) unless it is known already: done
+ * before an order is persisted, so a slow time call never sits between the
+ * pending row and its send. */
+QF_NODISCARD qf_rc qf_exchange_sync_clock(qf_exchange *ex, qf_err *err);
 
 /* One page of CLOSED candles of `symbol`/`timeframe` with open_time >=
  * start_ms, ascending, deduplicated, at most one request's worth (Binance

@@ -273,11 +273,12 @@ static void take_response(qf_http *h, attempt *a, long status, int attempts, qf_
 
 qf_rc qf_http_do(qf_http *h, const qf_http_req *req, qf_http_resp *resp, qf_err *err)
 {
-    if (h == NULL || req == NULL || req->url == NULL || resp == NULL)
+    if (h == NULL || req == NULL || (req->url == NULL && req->prepare == NULL) || resp == NULL)
         return qf_err_set(err, QF_EINVAL, "qf_http_do: missing argument");
     memset(resp, 0, sizeof *resp);
-    char path[256];
-    url_path(req->url, path, sizeof path);
+    char path[256] = "/";
+    if (req->url != NULL)
+        url_path(req->url, path, sizeof path);
     const char *m = method_name(req->method);
     int max_attempts = req->idempotent ? h->o.max_retries + 1 : 1;
     qf_rc last = QF_ENET;
@@ -291,10 +292,21 @@ qf_rc qf_http_do(qf_http *h, const qf_http_req *req, qf_http_resp *resp, qf_err 
             if (rc != QF_OK)
                 return qf_err_prefix(err, "%s %s", m, path);
         }
+        /* Signed after the wait: a timestamp or token taken before it could
+         * be stale (Binance -1021) by the time the request leaves. */
+        qf_http_req cur = *req;
+        if (req->prepare != NULL) {
+            qf_rc rc = req->prepare(req->prepare_ctx, &cur, err);
+            if (rc == QF_OK && cur.url == NULL)
+                rc = qf_err_set(err, QF_EINVAL, "%s %s %s: no URL was prepared", h->venue, m, path);
+            if (rc != QF_OK)
+                return rc;
+            url_path(cur.url, path, sizeof path);
+        }
         attempt a = {
             .max = h->o.max_body, .retry_after_s = -1, .used_weight = -1, .order_count = -1};
         struct curl_slist *hdrs = NULL;
-        qf_rc rc = setup(h, req, &a, &hdrs, err);
+        qf_rc rc = setup(h, &cur, &a, &hdrs, err);
         if (rc != QF_OK)
             return rc;
         CURLcode cc = curl_easy_perform(h->curl);
@@ -343,12 +355,14 @@ qf_rc qf_http_do(qf_http *h, const qf_http_req *req, qf_http_resp *resp, qf_err 
             free(a.body);
             last = QF_ERATELIMIT;
             snprintf(last_msg, sizeof last_msg, "HTTP 429 (Retry-After %ld s)", a.retry_after_s);
-            if (!req->idempotent || n + 1 >= max_attempts)
-                break;
-            /* The pause is shared: every process waits it out in acquire. */
+            /* The pause is shared whatever this request was (an order, the
+             * last attempt): every process on the host waits it out in
+             * acquire, so nobody runs into the ban that follows more 429s. */
             if (h->o.limiter != NULL)
                 qf_ratelimit_pause(h->o.limiter, wait);
-            else
+            if (!req->idempotent || n + 1 >= max_attempts)
+                break;
+            if (h->o.limiter == NULL)
                 sleep_ms(h, wait);
             continue;
         }

@@ -10,8 +10,9 @@
  * - An idempotent request (GET, or a query by id) is retried up to
  *   max_retries times on a transport failure (timeout, reset, refused) and
  *   on HTTP 5xx, after an exponential backoff with full jitter.
- * - HTTP 429: waits Retry-After (or the backoff when absent) and retries
- *   idempotent requests; the wait is shared with every process on the host.
+ * - HTTP 429: every process on the host pauses for Retry-After (or the
+ *   backoff when absent), whatever the request; idempotent requests are
+ *   retried after it, others return QF_ERATELIMIT.
  * - HTTP 418: the venue is banned until now + Retry-After: this call and
  *   every later call to the venue (from any process on the host) fail at
  *   once with QF_ERATELIMIT until the ban ends. Never retried.
@@ -58,16 +59,28 @@ typedef struct qf_http_opts {
 
 typedef enum { QF_HTTP_GET = 0, QF_HTTP_POST, QF_HTTP_DELETE } qf_http_method;
 
-typedef struct qf_http_req {
+typedef struct qf_http_req qf_http_req;
+
+/* Builds what must be fresh when a request leaves (a signed timestamp, a
+ * JWT): called AFTER the rate-limiter wait, immediately before each attempt
+ * (retries included). It may point req->url, headers and body at new memory
+ * it owns (valid until its next call or the end of qf_http_do). Any code but
+ * QF_OK: that attempt is not sent and qf_http_do returns the code and
+ * message as they are. */
+typedef qf_rc (*qf_http_prepare_fn)(void *ctx, qf_http_req *req, qf_err *err);
+
+struct qf_http_req {
     qf_http_method method;
-    const char *url;            /* full URL, query string included */
+    const char *url;            /* full URL, query string included (prepare may set it) */
     const char *const *headers; /* "Name: value" strings, NULL-terminated; may be NULL */
     const char *body;           /* may be NULL */
     size_t body_len;
-    bool idempotent; /* false: sent exactly once (order placement) */
-    int weight;      /* request weight charged to the limiter before the call */
-    bool new_order;  /* an order placement: also charged to the ORDERS limit */
-} qf_http_req;
+    bool idempotent;            /* false: sent exactly once (order placement) */
+    int weight;                 /* request weight charged to the limiter before the call */
+    bool new_order;             /* an order placement: also charged to the ORDERS limit */
+    qf_http_prepare_fn prepare; /* NULL: the request is sent as given */
+    void *prepare_ctx;
+};
 
 typedef struct qf_http_resp {
     long status; /* HTTP status */

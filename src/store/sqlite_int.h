@@ -175,6 +175,10 @@ qf_rc sq_list_models(qf_store *store, const char *symbol, qf_model_record **out_
                      size_t *out_n, qf_err *err);
 qf_rc sq_get_model(qf_store *store, const char *model_id, qf_model_record *out, qf_err *err);
 
+/* sqlite_order_send.c: an order's sends (orders.sent_at) */
+qf_rc sq_order_sending(qf_store *store, const char *client_id, int64_t sent_at, qf_err *err);
+qf_rc sq_close_unsent(qf_store *store, const qf_order_row *row, int64_t sent_before, qf_err *err);
+
 /* sqlite_orders.c: orders and fills */
 qf_rc sq_insert_order(qf_store *store, const qf_order_row *row, qf_err *err);
 qf_rc sq_update_order(qf_store *store, const qf_order_row *row, qf_err *err);

@@ -299,9 +299,18 @@ static const char *const m2_sql[] = {
     NULL,
 };
 
+/* When an order was last handed to the venue (ms, the order manager's
+ * clock; NULL: never), written immediately before every send: an order the
+ * venue does not know is judged from its last send (store.h). */
+static const char *const m3_sql[] = {
+    "ALTER TABLE orders ADD COLUMN sent_at INTEGER",
+    NULL,
+};
+
 static const migration migrations[] = {
     {1, "initial schema", m1_sql},
     {2, "order expected price, account cash", m2_sql},
+    {3, "order sent_at", m3_sql},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

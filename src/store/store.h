@@ -388,6 +388,24 @@ QF_NODISCARD qf_rc qf_store_get_order(qf_store *store, const char *client_id, qf
 QF_NODISCARD qf_rc qf_store_list_orders(qf_store *store, const char *account, unsigned status_mask,
                                         qf_order_row **out, size_t *out_n, qf_err *err);
 
+/* An order's sends (orders.sent_at): when it was last handed to the venue,
+ * in ms of the order manager's clock, written immediately before EVERY send
+ * (a re-signed retry included). "Unknown at the venue" only means "never
+ * placed" once the venue would refuse the last request sent.
+ *
+ * qf_store_order_sending records a send at sent_at (never moves it back),
+ * only on an order still pending or unconfirmed: one closed meanwhile (by
+ * another process) is QF_ESTATE and must not be sent; QF_ENOTFOUND when not
+ * stored. qf_store_close_unsent writes row's status (a closed one), reason
+ * and updated_at only if, at that instant, the stored order is still pending
+ * or unconfirmed and was last sent (never sent: created) at or before
+ * sent_before; else QF_ESTATE (sent again or changed meanwhile) and nothing
+ * is written. Each is one atomic check-and-write. */
+QF_NODISCARD qf_rc qf_store_order_sending(qf_store *store, const char *client_id, int64_t sent_at,
+                                          qf_err *err);
+QF_NODISCARD qf_rc qf_store_close_unsent(qf_store *store, const qf_order_row *row,
+                                         int64_t sent_before, qf_err *err);
+
 /* The account's cash and positions as last saved. *out_found = false (and
  * cash/positions untouched) for an account never saved. *out_positions is
  * malloc'd (NULL when none). */

@@ -20,7 +20,7 @@
 
 /* The schema version every backend's migration table ends at. Backends share
  * version numbers: version N means the same logical tables everywhere. */
-#define QF_STORE_SCHEMA_VERSION 2
+#define QF_STORE_SCHEMA_VERSION 3
 
 typedef struct qf_store_backend {
     const char *name; /* "sqlite", "postgres" */
@@ -90,6 +90,10 @@ typedef struct qf_store_backend {
     qf_rc (*get_order)(qf_store *store, const char *client_id, qf_order_row *out, qf_err *err);
     qf_rc (*list_orders)(qf_store *store, const char *account, unsigned status_mask,
                          qf_order_row **out, size_t *out_n, qf_err *err);
+    /* An order's sends (sqlite_order_send.c; arguments checked by store_order_send.c). */
+    qf_rc (*order_sending)(qf_store *store, const char *client_id, int64_t sent_at, qf_err *err);
+    qf_rc (*close_unsent)(qf_store *store, const qf_order_row *row, int64_t sent_before,
+                          qf_err *err);
     qf_rc (*record_fill)(qf_store *store, const char *account, const qf_fill_row *fill,
                          const qf_order_row *order_after, const qf_position *position_after,
                          double cash_after, qf_err *err);

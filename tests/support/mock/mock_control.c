@@ -6,7 +6,7 @@
  *   POST /__mock/skew?ms=N           set the clock skew (may be negative)
  *   POST /__mock/fault?kind=K&path=P&count=N&param=X
  *        K: 429 418 500 503 slow malformed truncated html wrong_types ack_500
- *           ack_drop ack_hang query_unknown none (none clears the queue)
+ *           ack_drop ack_hang query_unknown ack_408 none (none clears the queue)
  *   POST /__mock/release             let held (ack_hang) replies go
  *   POST /__mock/balance?asset=A&free=D
  *   GET  /__mock/stats               {"requests",...,"now"}
@@ -37,7 +37,8 @@ static const struct {
              {"ack_500", QF_MOCK_FAULT_ACK_500},
              {"ack_drop", QF_MOCK_FAULT_ACK_DROP},
              {"ack_hang", QF_MOCK_FAULT_ACK_HANG},
-             {"query_unknown", QF_MOCK_FAULT_QUERY_UNKNOWN}};
+             {"query_unknown", QF_MOCK_FAULT_QUERY_UNKNOWN},
+             {"ack_408", QF_MOCK_FAULT_ACK_408}};
 
 static void bad(mock_resp *out, const char *what)
 {
@@ -70,7 +71,7 @@ static void fault(qf_mock *m, const mock_req *r, mock_resp *out)
             found = (int)i;
     if (found < 0) {
         bad(out, "kind: one of none 429 418 500 503 slow malformed truncated html wrong_types "
-                 "ack_500 ack_drop ack_hang query_unknown");
+                 "ack_500 ack_drop ack_hang query_unknown ack_408");
         return;
     }
     if (path && strlen(path) >= sizeof m->faults[0].prefix) {

@@ -100,21 +100,27 @@ void qf_mock_set_skew(qf_mock *m, int64_t ms);
 
 typedef enum {
     QF_MOCK_FAULT_NONE,
-    QF_MOCK_FAULT_429,          /* reply 429 + Retry-After, request not processed */
-    QF_MOCK_FAULT_418,          /* reply 418 + Retry-After, request not processed */
-    QF_MOCK_FAULT_500,          /* reply 500, request not processed */
-    QF_MOCK_FAULT_503,          /* reply 503, request not processed */
-    QF_MOCK_FAULT_SLOW,         /* param: delay in ms before processing (a client timeout) */
-    QF_MOCK_FAULT_MALFORMED,    /* processed; 200 with a body that is not JSON */
-    QF_MOCK_FAULT_TRUNCATED,    /* processed; the real body cut in half */
-    QF_MOCK_FAULT_HTML,         /* reply 502 with an HTML error page, not processed */
-    QF_MOCK_FAULT_WRONG_TYPES,  /* processed; the real body with strings <-> numbers swapped */
-    QF_MOCK_FAULT_ACK_500,      /* processed (order accepted), reply 500 */
-    QF_MOCK_FAULT_ACK_DROP,     /* processed, connection closed without a reply */
-    QF_MOCK_FAULT_ACK_HANG,     /* processed, reply held until qf_mock_release or stop */
-    QF_MOCK_FAULT_QUERY_UNKNOWN /* order lookups (Binance GET /api/v3/order, Coinbase GET
-                                 * /orders/historical/{id}) answer "does not exist" though
-                                 * the order exists */
+    QF_MOCK_FAULT_429,           /* reply 429 + Retry-After, request not processed */
+    QF_MOCK_FAULT_418,           /* reply 418 + Retry-After, request not processed */
+    QF_MOCK_FAULT_500,           /* reply 500, request not processed */
+    QF_MOCK_FAULT_503,           /* reply 503, request not processed */
+    QF_MOCK_FAULT_SLOW,          /* param: delay in ms before processing (a client timeout) */
+    QF_MOCK_FAULT_MALFORMED,     /* processed; 200 with a body that is not JSON */
+    QF_MOCK_FAULT_TRUNCATED,     /* processed; the real body cut in half */
+    QF_MOCK_FAULT_HTML,          /* reply 502 with an HTML error page, not processed */
+    QF_MOCK_FAULT_WRONG_TYPES,   /* processed; the real body with strings <-> numbers swapped */
+    QF_MOCK_FAULT_ACK_500,       /* processed (order accepted), reply 500 */
+    QF_MOCK_FAULT_ACK_DROP,      /* processed, connection closed without a reply */
+    QF_MOCK_FAULT_ACK_HANG,      /* processed, reply held until qf_mock_release or stop */
+    QF_MOCK_FAULT_QUERY_UNKNOWN, /* order lookups (Binance GET /api/v3/order, Coinbase GET
+                                  * /orders/historical/{id}) answer "does not exist" though
+                                  * the order exists */
+    QF_MOCK_FAULT_ACK_408        /* processed (order accepted), then Binance's "execution
+                                  * status unknown": HTTP 408 with -1007 "Timeout waiting for
+                                  * response from backend server. Send status unknown;
+                                  * execution status unknown." (param 1006: HTTP 400 with
+                                  * -1006 "An unexpected response was received from the
+                                  * message bus. Execution status unknown.") */
 } qf_mock_fault_kind;
 
 /* The next `count` requests whose path starts with path_prefix (NULL: any

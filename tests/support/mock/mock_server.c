@@ -351,6 +351,17 @@ static void post_fault(const mock_fault *f, const mock_req *r, mock_resp *out)
             resp_binance_err(out, 500, -1001,
                              "Internal error; unable to process your request. Please try again.");
         break;
+    case QF_MOCK_FAULT_ACK_408:
+        out->nheaders = 0;
+        if (f->param == 1006)
+            resp_binance_err(out, 400, -1006,
+                             "An unexpected response was received from the message bus. "
+                             "Execution status unknown.");
+        else
+            resp_binance_err(out, 408, -1007,
+                             "Timeout waiting for response from backend server. Send status "
+                             "unknown; execution status unknown.");
+        break;
     default:
         break;
     }

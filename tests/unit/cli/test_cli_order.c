@@ -91,8 +91,9 @@ static const char *signal_id(void)
 {
     static char id[QF_ORDER_ID_MAX];
     qf_err err;
-    cr_assert_eq(
-        qf_client_id_make("BTC/USDT", 1740787200000LL, QF_SIDE_BUY, 1, id, sizeof id, &err), QF_OK);
+    cr_assert_eq(qf_client_id_make("live", "binance", "BTC/USDT", 1740787200000LL, QF_SIDE_BUY, 1,
+                                   id, sizeof id, &err),
+                 QF_OK);
     return id;
 }
 
@@ -237,6 +238,117 @@ Test(cli_order, usage_errors)
     free(out);
     free(err);
     cr_assert_eq(run(false, "--symbol BTC/USDT --side buy --qty 1 --tif day", &out, &err), 2);
+    free(out);
+    free(err);
+}
+
+/* Runs `args` and SIGKILLs it once the mock holds its order's reply: the
+ * order exists at the exchange, the run never learnt it. */
+static void run_and_kill_after_send(const char *args)
+{
+    qf_mock_fault(mock, "/api/v3/order", QF_MOCK_FAULT_ACK_HANG, 1, 0);
+    char cmd[8192];
+    command(cmd, sizeof cmd, true, args);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 400 && qf_mock_get_stats(mock).held_acks == 0; i++) {
+        struct timespec ts = {0, 25 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    cr_assert_eq(qf_mock_get_stats(mock).held_acks, 1, "the order never reached the mock");
+    cr_assert_eq(kill(pid, SIGKILL), 0);
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    qf_mock_release(mock);
+}
+
+/* The only working order of the account (there must be exactly one). */
+static qf_order_row only_order(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/qf.db", dir);
+    qf_store *s = NULL;
+    qf_err err;
+    cr_assert_eq(qf_store_open_sqlite(path, &s, &err), QF_OK, "%s", err.msg);
+    qf_order_row *rows = NULL;
+    size_t n = 0;
+    cr_assert_eq(qf_store_list_orders(s, "live", 0, &rows, &n, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(n, 1, "%zu orders stored", n);
+    qf_order_row row = rows[0];
+    free(rows);
+    qf_store_close(s);
+    return row;
+}
+
+/* Review finding 2: a manual order (no --bar-time) whose outcome a run did
+ * not learn; the identical command run again used to reconcile it AND place
+ * a new one (a new key: "now"). It now shows that order and sends nothing. */
+Test(cli_order, rerunning_a_manual_order_left_unconfirmed_does_not_place_another)
+{
+    const char *args = "--live --symbol BTC/USDT --side buy --qty 0.01 --json";
+    run_and_kill_after_send(args);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 1);
+    qf_order_row first = only_order();
+    cr_assert_eq(first.order.status, QF_ORDER_PENDING);
+    cr_assert_geq(first.bar_time, 0, "a manual order's key is stored");
+
+    char *out = NULL, *err = NULL;
+    int rc = run(true, args, &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s %s", rc, out, err);
+    json_t *j = parse(out);
+    cr_assert_str_eq(str(j, "client_id"), first.order.client_id);
+    cr_assert_str_eq(str(j, "status"), "filled", "%s", out);
+    json_decref(j);
+    cr_assert(strstr(err, "left unconfirmed by an earlier run") != NULL, "%s", err);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 1, "no second order");
+    free(out);
+    free(err);
+
+    /* Resolved and shown: the same command now places a new order. */
+    rc = run(true, args, &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s %s", rc, out, err);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 2);
+    free(out);
+    free(err);
+}
+
+/* While the earlier order cannot be looked up (a ban), the re-run says
+ * which key looks it up and sends nothing; that key finds it afterwards. */
+Test(cli_order, an_order_still_unconfirmed_names_the_key_that_looks_it_up)
+{
+    const char *args = "--live --symbol BTC/USDT --side buy --qty 0.01 --json";
+    run_and_kill_after_send(args);
+    qf_order_row first = only_order();
+    /* Every lookup now meets a 1 s ban. */
+    qf_mock_fault(mock, "/api/v3/order", QF_MOCK_FAULT_418, 1, 1);
+    char *out = NULL, *err = NULL;
+    int rc = run(true, args, &out, &err);
+    cr_assert_eq(rc, 1, "exit %d: %s %s", rc, out, err);
+    char key[64];
+    snprintf(key, sizeof key, "--bar-time %lld", (long long)first.bar_time);
+    cr_assert(strstr(err, key) != NULL, "%s names %s", err, key);
+    cr_assert(strstr(err, "still pending") != NULL, "%s", err);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 1, "no second order");
+    free(out);
+    free(err);
+    struct timespec ts = {1, 100 * 1000000L}; /* the ban ends */
+    nanosleep(&ts, NULL);
+    char again[256];
+    snprintf(again, sizeof again, "%s %s", args, key);
+    rc = run(true, again, &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s %s", rc, out, err);
+    json_t *j = parse(out);
+    cr_assert_str_eq(str(j, "client_id"), first.order.client_id);
+    cr_assert_str_eq(str(j, "status"), "filled", "%s", out);
+    json_decref(j);
+    cr_assert_eq(qf_mock_count_orders(mock, NULL), 1);
     free(out);
     free(err);
 }

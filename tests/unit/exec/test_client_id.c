@@ -1,26 +1,39 @@
 /* Tests of the deterministic client order ids (src/exec/client_id.c). The
- * expected hashes come from `printf 'BTC/USDT|1718000000000|buy' | sha256sum`. */
+ * expected hashes come from
+ * `printf 'live|binance|BTC/USDT|1718000000000|buy' | sha256sum`. */
 #include <criterion/criterion.h>
 #include <string.h>
 
 #include "exec/client_id.h"
 
-static void make(const char *sym, int64_t t, qf_side side, int attempt, char *out)
+static void make_at(const char *account, const char *exchange, const char *sym, int64_t t,
+                    qf_side side, int attempt, char *out)
 {
     qf_err err;
-    cr_assert_eq(qf_client_id_make(sym, t, side, attempt, out, QF_ORDER_ID_MAX, &err), QF_OK, "%s",
-                 err.msg);
+    cr_assert_eq(
+        qf_client_id_make(account, exchange, sym, t, side, attempt, out, QF_ORDER_ID_MAX, &err),
+        QF_OK, "%s", err.msg);
+}
+
+static void make(const char *sym, int64_t t, qf_side side, int attempt, char *out)
+{
+    make_at("live", "binance", sym, t, side, attempt, out);
 }
 
 Test(client_id, matches_sha256_of_the_signal)
 {
     char id[QF_ORDER_ID_MAX];
     make("BTC/USDT", 1718000000000LL, QF_SIDE_BUY, 1, id);
-    cr_assert_str_eq(id, "qf-ff3dc6b7ad4f34b1-1");
+    cr_assert_str_eq(id, "qf-f15b9cc11da9548e-1");
     make("BTC/USDT", 1718000000000LL, QF_SIDE_SELL, 1, id);
-    cr_assert_str_eq(id, "qf-e1debd61c8b14d85-1");
+    cr_assert_str_eq(id, "qf-09a107e7ea3c035a-1");
     make("ETH/USDT", 1718000000000LL, QF_SIDE_BUY, 12, id);
-    cr_assert_str_eq(id, "qf-0240e4e708dc67a1-12");
+    cr_assert_str_eq(id, "qf-0a3ecc59112b2f42-12");
+    /* The account and the exchange are part of the key. */
+    make_at("paper", "binance", "BTC/USDT", 1718000000000LL, QF_SIDE_BUY, 1, id);
+    cr_assert_str_eq(id, "qf-5b2386b8695877c4-1");
+    make_at("live", "coinbase", "BTC/USDT", 1718000000000LL, QF_SIDE_BUY, 1, id);
+    cr_assert_str_eq(id, "qf-e76573821ce05aae-1");
 }
 
 Test(client_id, deterministic_and_distinct)
@@ -54,14 +67,21 @@ Test(client_id, refuses_bad_input)
 {
     char id[QF_ORDER_ID_MAX] = "keep";
     qf_err err;
-    cr_assert_eq(qf_client_id_make("", 1, QF_SIDE_BUY, 1, id, sizeof id, &err), QF_EINVAL);
-    cr_assert_eq(qf_client_id_make("BTC/USDT", 1, (qf_side)0, 1, id, sizeof id, &err), QF_EINVAL);
-    cr_assert_eq(qf_client_id_make("BTC/USDT", 1, QF_SIDE_BUY, 0, id, sizeof id, &err), QF_EINVAL);
-    cr_assert_eq(qf_client_id_make("BTC/USDT", 1, QF_SIDE_BUY, 10000, id, sizeof id, &err),
-                 QF_EINVAL);
-    cr_assert_eq(qf_client_id_make("BTC/USDT", 1, QF_SIDE_BUY, 1, id, 21, &err), QF_ERANGE);
+#define MAKE(acc, ex, sym, side, attempt, size)                                                    \
+    qf_client_id_make(acc, ex, sym, 1, side, attempt, id, size, &err)
+    cr_assert_eq(MAKE("live", "binance", "", QF_SIDE_BUY, 1, sizeof id), QF_EINVAL);
+    cr_assert_eq(MAKE("", "binance", "BTC/USDT", QF_SIDE_BUY, 1, sizeof id), QF_EINVAL);
+    cr_assert_eq(MAKE("live", "", "BTC/USDT", QF_SIDE_BUY, 1, sizeof id), QF_EINVAL);
+    cr_assert_eq(MAKE(NULL, "binance", "BTC/USDT", QF_SIDE_BUY, 1, sizeof id), QF_EINVAL);
+    /* '|' separates the parts: "a|b" + "c" must not equal "a" + "b|c". */
+    cr_assert_eq(MAKE("live|x", "binance", "BTC/USDT", QF_SIDE_BUY, 1, sizeof id), QF_EINVAL);
+    cr_assert_eq(MAKE("live", "binance", "BTC/USDT", (qf_side)0, 1, sizeof id), QF_EINVAL);
+    cr_assert_eq(MAKE("live", "binance", "BTC/USDT", QF_SIDE_BUY, 0, sizeof id), QF_EINVAL);
+    cr_assert_eq(MAKE("live", "binance", "BTC/USDT", QF_SIDE_BUY, 10000, sizeof id), QF_EINVAL);
+    cr_assert_eq(MAKE("live", "binance", "BTC/USDT", QF_SIDE_BUY, 1, 21), QF_ERANGE);
     cr_assert_str_eq(id, "keep");
-    cr_assert_eq(qf_client_id_make("BTC/USDT", 1, QF_SIDE_BUY, 1, id, 22, &err), QF_OK);
+    cr_assert_eq(MAKE("live", "binance", "BTC/USDT", QF_SIDE_BUY, 1, 22), QF_OK);
+#undef MAKE
 
     int a;
     cr_assert_eq(qf_client_id_parse("qf-ff3dc6b7ad4f34b1-0", NULL, 0, &a, &err), QF_EINVAL);

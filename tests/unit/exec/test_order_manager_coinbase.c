@@ -138,7 +138,8 @@ static const char *id_of(int attempt)
 {
     static char id[QF_ORDER_ID_MAX];
     qf_err err;
-    cr_assert_eq(qf_client_id_make("BTC/USDT", BAR, QF_SIDE_BUY, attempt, id, sizeof id, &err),
+    cr_assert_eq(qf_client_id_make("live", "coinbase", "BTC/USDT", BAR, QF_SIDE_BUY, attempt, id,
+                                   sizeof id, &err),
                  QF_OK);
     return id;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/time.h"
 #include "market/exchange.h"
 #include "market/exchange_int.h"
 #include "mock/mock_exchange.h"
@@ -320,4 +321,139 @@ Test(binance_trade, ban_418_is_rate_limit_and_nothing_reaches_the_mock_meanwhile
     cr_assert_eq(qf_exchange_account(ex, &a, &err), QF_ERATELIMIT);
     cr_assert_eq(qf_mock_get_stats(mock).requests, before, "no request during the ban");
     cr_assert_eq(qf_mock_count_orders(mock, NULL), 0);
+}
+
+/* Binance documents HTTP 408 / -1007 ("Send status unknown; execution
+ * status unknown") and -1006 as an unknown outcome: the order may exist. */
+Test(binance_trade, http_408_and_1007_are_unknown_outcome_not_rejected)
+{
+    unknown_outcome(QF_MOCK_FAULT_ACK_408, "qf-test-ack408-1");
+}
+
+Test(binance_trade, code_1006_is_unknown_outcome_not_rejected)
+{
+    qf_account_info a;
+    qf_err err;
+    cr_assert_eq(qf_exchange_account(ex, &a, &err), QF_OK, "%s", err.msg);
+    qf_mock_fault(mock, "/api/v3/order", QF_MOCK_FAULT_ACK_408, 1, 1006);
+    qf_order_req r = order("qf-test-ack1006-1", QF_SIDE_BUY, QF_ORDER_MARKET, 0.001, NAN);
+    qf_order_report rep;
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, NULL, NULL, &err), QF_EUNKNOWN, "%s", err.msg);
+    cr_assert(strstr(err.msg, "-1006") != NULL && strstr(err.msg, "outcome unknown") != NULL, "%s",
+              err.msg);
+    cr_assert_eq(qf_mock_count_orders(mock, "qf-test-ack1006-1"), 1);
+}
+
+/* Counts the adapter's on_send calls and what the mock had seen by then. */
+typedef struct send_probe {
+    int calls;
+    long requests_before[4];
+    qf_rc answer;
+} send_probe;
+
+static qf_rc probe_on_send(void *ctx, qf_err *err)
+{
+    send_probe *p = ctx;
+    if (p->calls < 4)
+        p->requests_before[p->calls] = qf_mock_get_stats(mock).requests;
+    p->calls++;
+    if (p->answer != QF_OK)
+        return qf_err_set(err, p->answer, "probe refuses");
+    return QF_OK;
+}
+
+Test(binance_trade, on_send_runs_before_every_send_including_the_1021_retry)
+{
+    qf_account_info a;
+    qf_err err;
+    qf_symbol_rules rules;
+    cr_assert_eq(qf_exchange_account(ex, &a, &err), QF_OK, "%s", err.msg); /* synced */
+    cr_assert_eq(qf_exchange_rules(ex, "BTC/USDT", false, &rules, &err), QF_OK, "%s", err.msg);
+    qf_mock_set_skew(mock, 60000); /* -1021 first */
+    send_probe p = {0};
+    qf_order_req r = order("qf-test-onsend-1", QF_SIDE_BUY, QF_ORDER_MARKET, 0.001, NAN);
+    r.on_send = probe_on_send;
+    r.on_send_ctx = &p;
+    long before = qf_mock_get_stats(mock).requests;
+    qf_order_report rep;
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, NULL, NULL, &err), QF_OK, "%s", err.msg);
+    /* POST (-1021), GET /time, POST: the hook ran right before each POST. */
+    cr_assert_eq(p.calls, 2);
+    cr_assert_eq(p.requests_before[0], before);
+    cr_assert_eq(p.requests_before[1], before + 2);
+    cr_assert_eq(qf_mock_get_stats(mock).requests - before, 3);
+    cr_assert_eq(qf_mock_count_orders(mock, "qf-test-onsend-1"), 1);
+
+    /* A hook that refuses: nothing is sent, its code comes back. */
+    send_probe no = {.answer = QF_ESTATE};
+    r = order("qf-test-onsend-2", QF_SIDE_BUY, QF_ORDER_MARKET, 0.001, NAN);
+    r.on_send = probe_on_send;
+    r.on_send_ctx = &no;
+    before = qf_mock_get_stats(mock).requests;
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, NULL, NULL, &err), QF_ESTATE);
+    cr_assert(strstr(err.msg, "probe refuses") != NULL, "%s", err.msg);
+    cr_assert(strstr(err.msg, "not sent") != NULL, "%s", err.msg);
+    cr_assert_eq(no.calls, 1);
+    cr_assert_eq(qf_mock_get_stats(mock).requests, before, "nothing reached the mock");
+    cr_assert_eq(qf_mock_count_orders(mock, "qf-test-onsend-2"), 0);
+}
+
+/* A wait for the rate limit longer than recvWindow: the timestamp is taken
+ * after it, so the venue accepts the first request (no -1021, no resync). */
+Test(binance_trade, timestamp_is_taken_after_the_rate_limit_wait)
+{
+    qf_account_info a;
+    qf_err err;
+    qf_symbol_rules rules;
+    cr_assert_eq(qf_exchange_account(ex, &a, &err), QF_OK, "%s", err.msg); /* synced */
+    cr_assert_eq(qf_exchange_rules(ex, "BTC/USDT", false, &rules, &err), QF_OK, "%s", err.msg);
+    ex->recv_window_ms = 300;
+    /* Another process on the host was told to pause (a 429's Retry-After). */
+    qf_ratelimit_opts ro = {.venue = "binance", .base_url = qf_mock_url(mock)};
+    qf_ratelimit *other = NULL;
+    cr_assert_eq(qf_ratelimit_new(&ro, &other, &err), QF_OK, "%s", err.msg);
+    qf_ratelimit_pause(other, 700);
+    qf_ratelimit_free(other);
+    long before = qf_mock_get_stats(mock).requests;
+    int64_t t0 = qf_time_now_ms();
+    qf_order_req r = order("qf-test-wait-1", QF_SIDE_BUY, QF_ORDER_MARKET, 0.001, NAN);
+    qf_order_report rep;
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, NULL, NULL, &err), QF_OK, "%s", err.msg);
+    cr_assert_geq(qf_time_now_ms() - t0, 600, "the pause was waited out");
+    cr_assert_eq(qf_mock_get_stats(mock).requests - before, 1,
+                 "one POST, accepted: %ld requests (a -1021 and a resync mean a stale timestamp)",
+                 qf_mock_get_stats(mock).requests - before);
+    cr_assert_eq(qf_mock_count_orders(mock, "qf-test-wait-1"), 1);
+}
+
+/* myTrades returns at most 1000 trades a call (500 by default): an order
+ * with more fills is read page by page (fromId), none missing or twice. */
+Test(binance_trade, trades_of_an_order_with_more_than_1000_fills_are_all_read)
+{
+    qf_mock_set_balance(mock, "USDT", 20000000.0);
+    /* ~2,000-6,000 USDT a level: 60 BTC walks well over 1000 levels. */
+    qf_order_req r = order("qf-test-many-1", QF_SIDE_BUY, QF_ORDER_MARKET, 60.0, NAN);
+    qf_order_report rep;
+    qf_trade *t = NULL;
+    size_t n = 0;
+    qf_err err;
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, &t, &n, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(rep.status, QF_ORDER_FILLED);
+    cr_assert_gt(n, 1000, "%zu fills", n);
+    long before = qf_mock_get_stats(mock).requests;
+    qf_trade *t2 = NULL;
+    size_t n2 = 0;
+    cr_assert_eq(qf_exchange_trades(ex, "BTC/USDT", "qf-test-many-1", &t2, &n2, &err), QF_OK, "%s",
+                 err.msg);
+    cr_assert_eq(n2, n, "%zu trades read, %zu in the acknowledgement", n2, n);
+    double q = 0;
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_str_eq(t2[i].trade_id, t[i].trade_id, "trade %zu", i);
+        q += t2[i].quantity;
+    }
+    cr_assert_float_eq(q, 60.0, 1e-9);
+    /* The lookup of the order id, then ceil(n / 1000) pages. */
+    cr_assert_eq(qf_mock_get_stats(mock).requests - before, 1 + (long)(n / 1000 + 1));
+    free(t);
+    free(t2);
 }
