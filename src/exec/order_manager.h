@@ -19,14 +19,29 @@
  *     still working returns that order (after querying it): no request.
  *     One closed with a fill returns it too. Only one closed with NO fill
  *     (rejected, cancelled, expired) lets a new attempt (id "-2", ...) go.
+ *   - The venue's clock and the symbol's rules are learnt BEFORE the
+ *     pending row is written, and the adapter records the order's sent_at
+ *     (qf_order_req.on_send -> qf_store_order_sending) immediately before
+ *     EVERY send, after the rate-limiter wait and the signature (a -1021
+ *     retry records it again). A send is refused when another process
+ *     closed the order meanwhile (QF_ESTATE, nothing sent).
  *   - "Unknown order" from the venue for a pending or unconfirmed order is
- *     not an answer until the venue's grace has passed since the order was
- *     persisted (qf_venue.unknown_grace_ms: Binance refuses a request older
- *     than its recvWindow, a Coinbase JWT expires) AND min_unknown_queries
- *     lookups said so; re-queried with backoff meanwhile. Then: a pending
- *     order is closed as cancelled ("never sent"), an unconfirmed one as
- *     rejected ("never acknowledged"). Neither is re-sent automatically: the
- *     next submit of the signal takes a new attempt number.
+ *     not an answer until the venue's grace has passed since its LAST send
+ *     (its creation if never sent; qf_venue.unknown_grace_ms: Binance
+ *     refuses a request older than its recvWindow, a Coinbase JWT expires)
+ *     AND min_unknown_queries lookups said so; re-queried with backoff
+ *     meanwhile. Then, in one atomic check-and-write
+ *     (qf_store_close_unsent: refused if a send was recorded since), a
+ *     pending order is closed as cancelled ("never sent"), an unconfirmed
+ *     one as rejected ("never acknowledged"). Neither is re-sent
+ *     automatically: the next submit of the signal takes a new attempt
+ *     number.
+ *   - A row read before another process moved it on (recorded a fill,
+ *     closed it) is never written back over the stored one: a fill "already
+ *     recorded" reloads the row, and a write finding the store ahead takes
+ *     the stored row instead.
+ *   - Client ids are scoped by account and exchange (exec/client_id.h): a
+ *     signal's paper order never stands for its live one.
  *   - An order open longer than order_timeout_seconds is cancelled at the
  *     venue, then its fills are fetched, and only then is it closed, so a
  *     fill that raced the cancel is recorded.
@@ -98,7 +113,9 @@ typedef struct qf_order_intent {
  * say; poll it). QF_EREJECTED: refused locally (trading rules, risk; stored
  * as rejected with the reason) or by the venue; *out holds the row.
  * QF_EUNKNOWN: still unconfirmed after this call's lookups; *out holds it.
- * Other codes: nothing was sent (store or venue-rules failure). */
+ * QF_ESTATE: another process closed the order before it was sent; *out
+ * holds it as stored. Other codes: nothing was sent (store, clock or
+ * venue-rules failure). */
 QF_NODISCARD qf_rc qf_om_submit(qf_order_manager *om, const qf_order_intent *intent,
                                 qf_order_row *out, qf_err *err);
 
