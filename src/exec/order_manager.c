@@ -285,14 +285,15 @@ typedef struct send_hook {
     const char *client_id;
     int sends;    /* requests handed to the venue */
     bool refused; /* closed by another process before a send: nothing sent */
+    bool failed;  /* the hook failed (refused or a store error): that request not sent */
 } send_hook;
 
 static qf_rc on_send(void *ctx, qf_err *err)
 {
     send_hook *h = ctx;
     qf_rc rc = qf_store_order_sending(h->om->store, h->client_id, qf_om__now(h->om), err);
-    if (rc == QF_ESTATE)
-        h->refused = true;
+    h->refused = rc == QF_ESTATE;
+    h->failed = rc != QF_OK;
     if (rc == QF_OK)
         h->sends++;
     return rc;
@@ -344,7 +345,10 @@ static qf_rc send(qf_order_manager *om, qf_order_row *row, qf_err *err)
         return rc;
     }
     free(trades);
-    if (rc == QF_EREJECTED || rc == QF_ENOTFOUND || not_sent(rc)) {
+    /* A failed hook stopped the request before it left (any earlier one of
+     * this call was refused by the venue, else the adapter would not have
+     * signed again): not sent. */
+    if (rc == QF_EREJECTED || rc == QF_ENOTFOUND || not_sent(rc) || (rc != QF_OK && hook.failed)) {
         row->order.status = QF_ORDER_REJECTED;
         snprintf(row->reason, sizeof row->reason, "%.159s", serr.msg);
         qf_rc prc = qf_om__persist(om, row, err);
