@@ -4,8 +4,11 @@
  *
  * Every call carries a fresh JWT (sign.h: ES256 or EdDSA) whose uri claim is
  * "METHOD host/path" with the host of exchanges.coinbase.base_url and no
- * query string; nbf is the venue's clock (synced through /time first, and
- * again after a 401 when it has moved: see cb_call).
+ * query string, made when the request leaves (after the rate-limiter wait,
+ * through the http client's prepare hook); nbf is the venue's clock (synced
+ * through /time first, and again after a 401 when it has moved: see
+ * cb_call). An order's on_send hook runs right after each token is made,
+ * before each send of the POST.
  *
  * Orders: POST /orders with client_order_id, which Coinbase treats as an
  * idempotency key (a repeat does not create a second order). Rejections come
@@ -45,6 +48,9 @@ typedef struct cb_req {
     const char *query; /* "a=b&c=d" or "" */
     const char *body;  /* JSON or NULL */
     bool idempotent;
+    /* An order placement's hook (qf_order_req.on_send), or NULL. */
+    qf_rc (*on_send)(void *ctx, qf_err *err);
+    void *on_send_ctx;
 } cb_req;
 
 static const char *method_name(qf_http_method m)
@@ -84,36 +90,64 @@ static qf_rc status_error(const qf_http_resp *resp, const char *endpoint, qf_err
     return qf_coinbase_check_status(resp, endpoint, err);
 }
 
-/* Sends the request once with a fresh JWT (nbf = the venue's clock). */
+/* One call's token, made by sign_now when the request leaves. */
+typedef struct signer {
+    qf_exchange *ex;
+    const cb_req *r;
+    const char *endpoint;
+    char uri[512];
+    char auth[QF_SIGN_JWT_MAX + 32];
+    const char *headers[3];
+} signer;
+
+/* The http client's prepare hook: runs after the rate-limiter wait, before
+ * each attempt, so the JWT's nbf/exp start when the request leaves (a wait
+ * could otherwise outlast its 120 s). Then the order's on_send hook, which
+ * must see a time no earlier than the token's. */
+static qf_rc sign_now(void *ctx, qf_http_req *req, qf_err *err)
+{
+    signer *g = ctx;
+    memcpy(g->auth, "Authorization: Bearer ", 22);
+    qf_rc rc =
+        qf_sign_jwt(g->ex->api_key, g->ex->api_secret, g->uri, qf_exchange_venue_now(g->ex) / 1000,
+                    g->auth + 22, sizeof g->auth - 22, err);
+    if (rc != QF_OK)
+        return qf_err_prefix(err, "coinbase %s", g->endpoint);
+    g->headers[0] = g->auth;
+    g->headers[1] = "Content-Type: application/json";
+    g->headers[2] = NULL;
+    req->headers = g->headers;
+    if (g->r->on_send != NULL) {
+        rc = g->r->on_send(g->r->on_send_ctx, err);
+        if (rc != QF_OK)
+            return qf_err_prefix(err, "coinbase %s: not sent", g->endpoint);
+    }
+    return QF_OK;
+}
+
+/* Sends the request (GETs retried per http.h), each attempt with a fresh
+ * JWT; QF_OK whatever the HTTP status. */
 static qf_rc send_signed(qf_exchange *ex, const cb_req *r, const char *endpoint, qf_http_resp *resp,
                          qf_err *err)
 {
-    char uri[512];
-    snprintf(uri, sizeof uri, "%s %s" API "%s", method_name(r->method), host_of(ex->base_url),
+    signer g = {.ex = ex, .r = r, .endpoint = endpoint};
+    snprintf(g.uri, sizeof g.uri, "%s %s" API "%s", method_name(r->method), host_of(ex->base_url),
              r->path);
-    char auth[QF_SIGN_JWT_MAX + 32];
-    memcpy(auth, "Authorization: Bearer ", 22);
-    qf_rc rc = qf_sign_jwt(ex->api_key, ex->api_secret, uri, qf_exchange_venue_now(ex) / 1000,
-                           auth + 22, sizeof auth - 22, err);
-    if (rc != QF_OK)
-        return rc;
     char url[2048];
     int n = snprintf(url, sizeof url, "%s" API "%s%s%s", ex->base_url, r->path,
                      r->query[0] != '\0' ? "?" : "", r->query);
-    if (n < 0 || (size_t)n >= sizeof url) {
-        memset(auth, 0, sizeof auth);
+    if (n < 0 || (size_t)n >= sizeof url)
         return qf_err_set(err, QF_ERANGE, "coinbase %s: request URL too long", endpoint);
-    }
-    const char *headers[] = {auth, "Content-Type: application/json", NULL};
     qf_http_req req = {.method = r->method,
                        .url = url,
-                       .headers = headers,
                        .body = r->body,
                        .body_len = r->body != NULL ? strlen(r->body) : 0,
                        .idempotent = r->idempotent,
-                       .weight = 1};
-    rc = qf_http_do(ex->http, &req, resp, err);
-    memset(auth, 0, sizeof auth);
+                       .weight = 1,
+                       .prepare = sign_now,
+                       .prepare_ctx = &g};
+    qf_rc rc = qf_http_do(ex->http, &req, resp, err);
+    memset(g.auth, 0, sizeof g.auth);
     return rc; /* the http client's message names venue, method and path */
 }
 
@@ -164,7 +198,7 @@ static qf_rc get_order(qf_exchange *ex, const char *order_id, qf_order_report *o
 {
     char path[160];
     snprintf(path, sizeof path, "/orders/historical/%s", order_id);
-    cb_req r = {QF_HTTP_GET, path, "", NULL, true};
+    cb_req r = {QF_HTTP_GET, path, "", NULL, true, NULL, NULL};
     qf_http_resp resp;
     qf_rc rc = cb_call(ex, &r, &resp, err);
     if (rc != QF_OK)
@@ -188,7 +222,7 @@ static qf_rc list_orders(qf_exchange *ex, const char *filter, qf_order_report **
         char query[768];
         snprintf(query, sizeof query, "%s%slimit=100%s%s", filter, filter[0] != '\0' ? "&" : "",
                  cursor[0] != '\0' ? "&cursor=" : "", cursor);
-        cb_req r = {QF_HTTP_GET, "/orders/historical/batch", query, NULL, true};
+        cb_req r = {QF_HTTP_GET, "/orders/historical/batch", query, NULL, true, NULL, NULL};
         qf_http_resp resp;
         rc = cb_call(ex, &r, &resp, err);
         if (rc != QF_OK)
@@ -353,7 +387,7 @@ static qf_rc fills_of(qf_exchange *ex, const char *order_id, const char *client_
         char query[512];
         snprintf(query, sizeof query, "order_id=%s&limit=100%s%s", order_id,
                  cursor[0] != '\0' ? "&cursor=" : "", cursor);
-        cb_req r = {QF_HTTP_GET, "/orders/historical/fills", query, NULL, true};
+        cb_req r = {QF_HTTP_GET, "/orders/historical/fills", query, NULL, true, NULL, NULL};
         qf_http_resp resp;
         rc = cb_call(ex, &r, &resp, err);
         if (rc != QF_OK)
@@ -397,7 +431,7 @@ qf_rc qf_coinbase_submit(qf_exchange *ex, const qf_order_req *req, qf_order_repo
     qf_rc rc = order_body(ex, req, &body, err);
     if (rc != QF_OK)
         return rc;
-    cb_req r = {QF_HTTP_POST, "/orders", "", body, false};
+    cb_req r = {QF_HTTP_POST, "/orders", "", body, false, req->on_send, req->on_send_ctx};
     qf_http_resp resp;
     rc = cb_call(ex, &r, &resp, err);
     free(body);
@@ -454,7 +488,7 @@ qf_rc qf_coinbase_cancel(qf_exchange *ex, const char *symbol, const char *client
     json_decref(j);
     if (body == NULL)
         return qf_err_set(err, QF_ENOMEM, "coinbase: out of memory");
-    cb_req r = {QF_HTTP_POST, "/orders/batch_cancel", "", body, false};
+    cb_req r = {QF_HTTP_POST, "/orders/batch_cancel", "", body, false, NULL, NULL};
     qf_http_resp resp;
     rc = cb_call(ex, &r, &resp, err);
     free(body);
@@ -505,7 +539,7 @@ qf_rc qf_coinbase_balances(qf_exchange *ex, qf_balance **out, size_t *out_n, qf_
     for (int page = 0; rc == QF_OK && more && page < MAX_PAGES; page++) {
         char query[512];
         snprintf(query, sizeof query, "limit=250%s%s", cursor[0] != '\0' ? "&cursor=" : "", cursor);
-        cb_req r = {QF_HTTP_GET, "/accounts", query, NULL, true};
+        cb_req r = {QF_HTTP_GET, "/accounts", query, NULL, true, NULL, NULL};
         qf_http_resp resp;
         rc = cb_call(ex, &r, &resp, err);
         if (rc != QF_OK)
@@ -540,7 +574,7 @@ qf_rc qf_coinbase_balances(qf_exchange *ex, qf_balance **out, size_t *out_n, qf_
 
 qf_rc qf_coinbase_account(qf_exchange *ex, qf_account_info *out, qf_err *err)
 {
-    cb_req r = {QF_HTTP_GET, "/key_permissions", "", NULL, true};
+    cb_req r = {QF_HTTP_GET, "/key_permissions", "", NULL, true, NULL, NULL};
     qf_http_resp resp;
     qf_rc rc = cb_call(ex, &r, &resp, err);
     if (rc != QF_OK)

@@ -403,3 +403,65 @@ Test(coinbase_trade, garbled_lookups_are_clear_errors)
                  err.msg);
     cr_assert_eq(qf_mock_count_orders(mock, NULL), 1);
 }
+
+/* Counts the adapter's on_send calls and what the mock had seen by then. */
+typedef struct send_probe {
+    int calls;
+    long requests_before[4];
+    qf_rc answer;
+} send_probe;
+
+static qf_rc probe_on_send(void *ctx, qf_err *err)
+{
+    send_probe *p = ctx;
+    if (p->calls < 4)
+        p->requests_before[p->calls] = qf_mock_get_stats(mock).requests;
+    p->calls++;
+    if (p->answer != QF_OK)
+        return qf_err_set(err, p->answer, "probe refuses");
+    return QF_OK;
+}
+
+Test(coinbase_trade, on_send_runs_before_every_send_including_the_401_retry)
+{
+    qf_account_info a;
+    qf_err err;
+    qf_symbol_rules rules;
+    cr_assert_eq(qf_exchange_account(ex, &a, &err), QF_OK, "%s", err.msg); /* clock synced */
+    cr_assert_eq(qf_exchange_rules(ex, "BTC/USDT", false, &rules, &err), QF_OK, "%s", err.msg);
+    /* The venue's clock moves on by an hour: the next JWT is refused. */
+    qf_mock_advance(mock, 3600 * 1000LL);
+    send_probe p = {0};
+    qf_order_req r = order("qf-cb-onsend-1", QF_SIDE_BUY, QF_ORDER_LIMIT, 0.001, 1000.0);
+    r.on_send = probe_on_send;
+    r.on_send_ctx = &p;
+    long before = qf_mock_get_stats(mock).requests;
+    qf_order_report rep;
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, NULL, NULL, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(rep.status, QF_ORDER_OPEN, "status %d", rep.status);
+    /* POST (401), GET /time, POST, GET the order: the hook ran right before
+     * each POST, after its token was made. */
+    cr_assert_eq(p.calls, 2);
+    cr_assert_eq(p.requests_before[0], before);
+    cr_assert_eq(p.requests_before[1], before + 2);
+    cr_assert_eq(qf_mock_get_stats(mock).requests - before, 4);
+    cr_assert_eq(qf_mock_count_orders(mock, "qf-cb-onsend-1"), 1);
+
+    /* Lookups and cancels are not placements: no hook. */
+    cr_assert_eq(qf_exchange_cancel(ex, "BTC/USDT", "qf-cb-onsend-1", &rep, &err), QF_OK, "%s",
+                 err.msg);
+    cr_assert_eq(p.calls, 2);
+
+    /* A hook that refuses: nothing is sent, its code comes back. */
+    send_probe no = {.answer = QF_ESTATE};
+    r = order("qf-cb-onsend-2", QF_SIDE_BUY, QF_ORDER_LIMIT, 0.001, 1000.0);
+    r.on_send = probe_on_send;
+    r.on_send_ctx = &no;
+    before = qf_mock_get_stats(mock).requests;
+    cr_assert_eq(qf_exchange_submit(ex, &r, &rep, NULL, NULL, &err), QF_ESTATE);
+    cr_assert(strstr(err.msg, "probe refuses") != NULL, "%s", err.msg);
+    cr_assert(strstr(err.msg, "not sent") != NULL, "%s", err.msg);
+    cr_assert_eq(no.calls, 1);
+    cr_assert_eq(qf_mock_get_stats(mock).requests, before, "nothing reached the mock");
+    cr_assert_eq(qf_mock_count_orders(mock, "qf-cb-onsend-2"), 0);
+}
