@@ -79,7 +79,7 @@ static qf_rc status_error(const qf_http_resp *resp, const char *endpoint, qf_err
     if (resp->status == 429 || resp->status == 418)
         return qf_err_set(err, QF_ERATELIMIT, "coinbase %s: HTTP %ld (retry after %ld s)", endpoint,
                           resp->status, resp->retry_after_s);
-    if (resp->status >= 500)
+    if (resp->status >= 500 || resp->status == 408) /* 408: the server gave up waiting */
         return qf_err_set(err, QF_EUNKNOWN, "coinbase %s: HTTP %ld, outcome unknown", endpoint,
                           resp->status);
     if (resp->status == 401)

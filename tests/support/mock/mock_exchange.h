@@ -120,7 +120,8 @@ typedef enum {
                                   * response from backend server. Send status unknown;
                                   * execution status unknown." (param 1006: HTTP 400 with
                                   * -1006 "An unexpected response was received from the
-                                  * message bus. Execution status unknown.") */
+                                  * message bus. Execution status unknown."); Coinbase paths:
+                                  * HTTP 408 {"error":"DEADLINE_EXCEEDED",...} */
 } qf_mock_fault_kind;
 
 /* The next `count` requests whose path starts with path_prefix (NULL: any

@@ -353,7 +353,9 @@ static void post_fault(const mock_fault *f, const mock_req *r, mock_resp *out)
         break;
     case QF_MOCK_FAULT_ACK_408:
         out->nheaders = 0;
-        if (f->param == 1006)
+        if (venue_coinbase(r->path))
+            resp_coinbase_err(out, 408, "DEADLINE_EXCEEDED", "request timed out");
+        else if (f->param == 1006)
             resp_binance_err(out, 400, -1006,
                              "An unexpected response was received from the message bus. "
                              "Execution status unknown.");

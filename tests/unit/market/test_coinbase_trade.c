@@ -256,6 +256,14 @@ Test(coinbase_trade, dropped_ack_is_unknown_outcome_and_one_order)
     recovered("qf-cb-ackdrop-1");
 }
 
+Test(coinbase_trade, http_408_is_unknown_outcome_not_rejected)
+{
+    qf_err err;
+    submit_unknown(QF_MOCK_FAULT_ACK_408, "qf-cb-ack408-1", 1, &err);
+    cr_assert(strstr(err.msg, "408") != NULL, "%s", err.msg);
+    recovered("qf-cb-ack408-1");
+}
+
 Test(coinbase_trade, malformed_and_truncated_acks_are_unknown_outcome_and_one_order)
 {
     qf_err err;
