@@ -2,9 +2,15 @@
  * portfolio.c - accounting of one account: cash and a position per symbol
  * (signed quantity, average entry, realized PnL after fees, fees, mark).
  *
- * A fill of side s (+1 buy, -1 sell), quantity q at price p with fee f on a
- * position of quantity Q and average entry A:
- * - cash -= s * q * p + f;
+ * A fill of side s (+1 buy, -1 sell), quantity q at price p with fee f
+ * (its quote value) on a position of quantity Q and average entry A is
+ * applied as a quote-fee fill of quantity q' at p:
+ * - fee in the quote asset ("" or e.g. USDT) or another one (BNB): q' = q,
+ *   cash -= s * q * p + f;
+ * - fee in the base asset (f / p units of it, which the venue keeps):
+ *   q' = q - s * f / p (a buy credits less, a sell debits more) and
+ *   cash -= s * q * p only, since q' * p + f == q * p;
+ * then, with q' for q:
  * - adding (Q == 0 or sign Q == s): A = (|Q| * A + q * p) / (|Q| + q);
  * - reducing: the closed part c = min(q, |Q|) realizes (p - A) * c * sign Q;
  *   what is left of q (a flip through zero) opens at p;
@@ -15,9 +21,10 @@
  * equity - initial cash = sum realized + sum Q * (mark - A).
  *
  * Every position ever traded is kept (a flat one holds its realized PnL and
- * fees); qf_portfolio_positions shows the non-zero ones. The store is
- * written first and memory only after it succeeded, so the two never
- * disagree.
+ * fees); qf_portfolio_positions shows the non-zero ones. Recording a fill
+ * applies it, inside the store's write transaction, to the cash and
+ * position AS STORED (another process may share the account), then memory
+ * becomes what was committed; memory never runs ahead of the store.
  */
 #include "risk/portfolio.h"
 
@@ -36,7 +43,7 @@ struct qf_portfolio {
     char account[QF_ACCOUNT_MAX];
     double cash;      /* quote */
     double peak;      /* highest equity a snapshot saw, NaN before the first */
-    qf_position *pos; /* every symbol traded, in first-trade order */
+    qf_position *pos; /* every symbol traded (by symbol once read from the store) */
     size_t n;
     size_t cap;
     qf_position *open; /* the non-zero ones (rebuilt on change), cap entries */
@@ -220,7 +227,7 @@ static qf_rc check_fill(const qf_portfolio *p, const qf_fill *f, qf_err *err)
     return QF_OK;
 }
 
-/* The position after fill f (pure): see the file comment. */
+/* The position after a quote-fee fill f (pure): see the file comment. */
 static qf_position position_after(const qf_position *old, const qf_fill *f)
 {
     qf_position q = *old;
@@ -246,49 +253,140 @@ static qf_position position_after(const qf_position *old, const qf_fill *f)
     return q;
 }
 
-/* Validates f, makes room for its symbol, and computes the position and
- * cash after it; *out_slot is the existing entry or NULL for a new one. */
-static qf_rc prepare(qf_portfolio *p, const qf_fill *f, qf_position *out_pos, double *out_cash,
-                     qf_position **out_slot, qf_err *err)
+/* fee_asset is the base asset of symbol ("BTC" of "BTC/USDT"). */
+static int fee_in_base(const char *symbol, const char *fee_asset)
+{
+    const char *slash = strchr(symbol, '/');
+    size_t n = slash != NULL ? (size_t)(slash - symbol) : 0;
+    return n > 0 && strlen(fee_asset) == n && strncmp(fee_asset, symbol, n) == 0;
+}
+
+/* The fill as it moves the position (*out) and how much cash it costs
+ * (*out_cost, signed: what leaves the account); see the file comment. */
+static qf_rc effective_fill(const qf_portfolio *p, const qf_fill *f, const char *fee_asset,
+                            qf_fill *out, double *out_cost, qf_err *err)
 {
     qf_rc rc = check_fill(p, f, err);
     if (rc != QF_OK)
         return rc;
-    qf_position *slot = find(p, f->symbol);
-    if (slot == NULL) {
-        rc = reserve(p, err);
-        if (rc != QF_OK)
-            return rc;
-    }
-    qf_position old = slot != NULL ? *slot : flat(f->symbol);
-    *out_pos = position_after(&old, f);
-    *out_cash = p->cash - (double)f->side * f->quantity * f->price - f->fee;
-    if (!isfinite(*out_cash) || !isfinite(out_pos->realized_pnl) || !isfinite(out_pos->quantity))
-        return qf_err_set(err, QF_ERANGE, "portfolio %s: fill of %s overflows the accounts",
-                          p->account, f->symbol);
-    *out_slot = slot;
+    *out = *f;
+    double s = (double)f->side;
+    *out_cost = s * f->quantity * f->price + f->fee;
+    if (fee_asset == NULL || !fee_in_base(f->symbol, fee_asset))
+        return QF_OK;
+    out->quantity = f->quantity - s * (f->fee / f->price);
+    *out_cost = s * f->quantity * f->price;
+    if (!(out->quantity > 0))
+        return qf_err_set(err, QF_EINVAL,
+                          "portfolio %s: fill of %s: fee of %.17g %s is not less than the "
+                          "quantity bought",
+                          p->account, f->symbol, f->fee / f->price, fee_asset);
     return QF_OK;
 }
 
-static void commit(qf_portfolio *p, qf_position *slot, const qf_position *pos, double cash)
+/* The position and cash after fill f (checked by effective_fill) applied
+ * to *pos and cash. */
+static qf_rc apply_to(const qf_portfolio *p, const qf_fill *eff, double cost, qf_position *pos,
+                      double *cash, qf_err *err)
 {
+    qf_position q = position_after(pos, eff);
+    double c = *cash - cost;
+    if (!isfinite(c) || !isfinite(q.realized_pnl) || !isfinite(q.quantity) ||
+        !isfinite(q.avg_entry) || !isfinite(q.fees))
+        return qf_err_set(err, QF_ERANGE, "portfolio %s: fill of %s overflows the accounts",
+                          p->account, eff->symbol);
+    *pos = q;
+    *cash = c;
+    return QF_OK;
+}
+
+/* Applies a fill in memory: validated first, nothing changes on failure. */
+static qf_rc apply_memory(qf_portfolio *p, const qf_fill *fill, const char *fee_asset, qf_err *err)
+{
+    qf_err_clear(err);
+    qf_fill eff;
+    double cost = 0;
+    qf_rc rc = effective_fill(p, fill, fee_asset, &eff, &cost, err);
+    if (rc != QF_OK)
+        return rc;
+    qf_position *slot = find(p, fill->symbol);
+    if (slot == NULL && (rc = reserve(p, err)) != QF_OK)
+        return rc;
+    qf_position pos = slot != NULL ? *slot : flat(fill->symbol);
+    double cash = p->cash;
+    rc = apply_to(p, &eff, cost, &pos, &cash, err);
+    if (rc != QF_OK)
+        return rc;
     if (slot == NULL)
         slot = &p->pos[p->n++];
-    *slot = *pos;
+    *slot = pos;
     p->cash = cash;
     rebuild_open(p);
+    return QF_OK;
 }
 
 qf_rc qf_portfolio_apply(qf_portfolio *p, const qf_fill *fill, qf_err *err)
 {
-    qf_err_clear(err);
-    qf_position pos;
-    double cash = 0;
-    qf_position *slot = NULL;
-    qf_rc rc = prepare(p, fill, &pos, &cash, &slot, err);
-    if (rc == QF_OK)
-        commit(p, slot, &pos, cash);
-    return rc;
+    return apply_memory(p, fill, NULL, err);
+}
+
+qf_rc qf_portfolio_apply_row(qf_portfolio *p, const qf_fill_row *fill, qf_err *err)
+{
+    if (fill == NULL) {
+        qf_err_clear(err);
+        return qf_err_set(err, QF_EINVAL, "portfolio %s: no fill", p->account);
+    }
+    return apply_memory(p, &fill->fill, fill->fee_asset, err);
+}
+
+/* Memory becomes the account as the store holds it (cash, every position);
+ * a mark this process set is kept, it is newer than any it read. */
+static qf_rc adopt(qf_portfolio *p, double cash, qf_position *v, size_t n, qf_err *err)
+{
+    size_t cap = n < 4 ? 4 : n;
+    qf_position *open = malloc(cap * sizeof *open);
+    qf_position *pos = malloc(cap * sizeof *pos);
+    if (open == NULL || pos == NULL) {
+        free(open);
+        free(pos);
+        return qf_err_set(err, QF_ENOMEM,
+                          "portfolio %s: out of memory refreshing from the store (reload it)",
+                          p->account);
+    }
+    for (size_t i = 0; i < n; i++) {
+        pos[i] = v[i];
+        const qf_position *mine = find(p, v[i].symbol);
+        if (mine != NULL && !isnan(mine->mark_price))
+            pos[i].mark_price = mine->mark_price;
+    }
+    free(p->pos);
+    free(p->open);
+    p->pos = pos;
+    p->open = open;
+    p->n = n;
+    p->cap = cap;
+    p->cash = cash;
+    rebuild_open(p);
+    return QF_OK;
+}
+
+typedef struct stored_apply {
+    const qf_portfolio *p;
+    qf_fill eff; /* the fill as it moves the position */
+    double cost; /* cash it takes */
+} stored_apply;
+
+/* qf_store_fill_fn: the fill applied to the position and cash as stored;
+ * the mark is this process's when it has one (fills do not move it). */
+static qf_rc apply_stored(void *ctx, const qf_fill_row *fill, qf_position *position, double *cash,
+                          qf_err *err)
+{
+    const stored_apply *a = ctx;
+    (void)fill;
+    const qf_position *mine = find(a->p, position->symbol);
+    if (mine != NULL && !isnan(mine->mark_price))
+        position->mark_price = mine->mark_price;
+    return apply_to(a->p, &a->eff, a->cost, position, cash, err);
 }
 
 qf_rc qf_portfolio_record_fill(qf_portfolio *p, qf_store *store, const qf_fill_row *fill,
@@ -297,16 +395,21 @@ qf_rc qf_portfolio_record_fill(qf_portfolio *p, qf_store *store, const qf_fill_r
     qf_err_clear(err);
     if (fill == NULL)
         return qf_err_set(err, QF_EINVAL, "portfolio %s: no fill", p->account);
-    qf_position pos;
-    double cash = 0;
-    qf_position *slot = NULL;
-    qf_rc rc = prepare(p, &fill->fill, &pos, &cash, &slot, err);
-    if (rc == QF_OK)
-        rc = qf_store_record_fill(store, p->account, fill, order_after, &pos, cash, err);
+    stored_apply a;
+    memset(&a, 0, sizeof a);
+    a.p = p;
+    qf_rc rc = effective_fill(p, &fill->fill, fill->fee_asset, &a.eff, &a.cost, err);
     if (rc != QF_OK)
         return rc;
-    commit(p, slot, &pos, cash);
-    return QF_OK;
+    double cash = 0;
+    qf_position *v = NULL;
+    size_t n = 0;
+    rc = qf_store_record_fill(store, p->account, fill, order_after, apply_stored, &a, &cash, &v, &n,
+                              err);
+    if (rc == QF_OK)
+        rc = adopt(p, cash, v, n, err);
+    free(v);
+    return rc;
 }
 
 qf_snapshot qf_portfolio_snapshot(qf_portfolio *p, int64_t time)
@@ -351,15 +454,26 @@ static char *positions_json(const qf_portfolio *p)
 qf_rc qf_portfolio_save_snapshot(qf_portfolio *p, qf_store *store, int64_t time, qf_err *err)
 {
     qf_err_clear(err);
+    double cash = 0;
+    qf_position *v = NULL;
+    size_t n = 0;
+    qf_rc rc = qf_store_mark_positions(store, p->account, p->pos, p->n, time, &cash, &v, &n, err);
+    if (rc == QF_ENOTFOUND) { /* never saved (qf_portfolio_new): saved whole */
+        qf_err_clear(err);
+        rc = qf_store_save_portfolio(store, p->account, p->cash, p->pos, p->n, time, err);
+    } else if (rc == QF_OK) {
+        rc = adopt(p, cash, v, n, err);
+    }
+    free(v);
+    if (rc != QF_OK)
+        return rc;
     char *json = positions_json(p);
     if (json == NULL)
         return qf_err_set(err, QF_ENOMEM, "portfolio %s: out of memory writing positions",
                           p->account);
     double peak = p->peak;
     qf_snapshot s = qf_portfolio_snapshot(p, time);
-    qf_rc rc = qf_store_save_portfolio(store, p->account, p->cash, p->pos, p->n, time, err);
-    if (rc == QF_OK)
-        rc = qf_store_insert_snapshot(store, p->account, &s, json, err);
+    rc = qf_store_insert_snapshot(store, p->account, &s, json, err);
     free(json);
     if (rc != QF_OK)
         p->peak = peak;
@@ -415,20 +529,26 @@ qf_rc qf_portfolio_load(qf_store *store, const char *account, double initial_cas
     size_t n = 0;
     bool found = false;
     qf_rc rc = qf_store_load_portfolio(store, account, &cash, &v, &n, &found, err);
+    if (rc == QF_OK && !found) {
+        /* Created only if no other process did meanwhile; then read back
+         * whichever was stored first. */
+        qf_portfolio *check = NULL;
+        rc = qf_portfolio_new(account, initial_cash, &check, err); /* name and cash */
+        qf_portfolio_free(check);
+        if (rc == QF_OK)
+            rc = qf_store_create_account(store, account, initial_cash, qf_time_now_ms(), NULL, err);
+        if (rc == QF_OK)
+            rc = qf_store_load_portfolio(store, account, &cash, &v, &n, &found, err);
+        if (rc == QF_OK && !found)
+            rc = qf_err_set(err, QF_ESTORE, "portfolio %s: created but not found", account);
+    }
     if (rc != QF_OK)
         return rc;
     qf_portfolio *p = NULL;
-    if (found) {
-        rc = from_stored(account, cash, v, n, &p, err);
-        free(v);
-        if (rc == QF_OK)
-            rc = stored_peak(store, account, &p->peak, err);
-    } else {
-        rc = qf_portfolio_new(account, initial_cash, &p, err);
-        if (rc == QF_OK)
-            rc = qf_store_save_portfolio(store, account, initial_cash, NULL, 0, qf_time_now_ms(),
-                                         err);
-    }
+    rc = from_stored(account, cash, v, n, &p, err);
+    free(v);
+    if (rc == QF_OK)
+        rc = stored_peak(store, account, &p->peak, err);
     if (rc != QF_OK) {
         qf_portfolio_free(p);
         return rc;

@@ -505,6 +505,8 @@ static const qf_store_backend sqlite_backend = {
     .list_fills = sq_list_fills,
     .load_portfolio = sq_load_portfolio,
     .save_portfolio = sq_save_portfolio,
+    .create_account = sq_create_account,
+    .mark_positions = sq_mark_positions,
     .insert_snapshot = sq_insert_snapshot,
     .list_snapshots = sq_list_snapshots,
 };

@@ -186,13 +186,22 @@ qf_rc sq_get_order(qf_store *store, const char *client_id, qf_order_row *out, qf
 qf_rc sq_list_orders(qf_store *store, const char *account, unsigned status_mask, qf_order_row **out,
                      size_t *out_n, qf_err *err);
 qf_rc sq_record_fill(qf_store *store, const char *account, const qf_fill_row *fill,
-                     const qf_order_row *order_after, const qf_position *position_after,
-                     double cash_after, qf_err *err);
+                     const qf_order_row *order_after, qf_store_fill_fn apply, void *ctx,
+                     double *out_cash, qf_position **out_positions, size_t *out_n, qf_err *err);
 qf_rc sq_list_fills(qf_store *store, const char *account, const char *client_id, qf_fill_row **out,
                     size_t *out_n, qf_err *err);
 
 /* sqlite_portfolio.c: cash, positions and snapshots. sq_put_position and
- * sq_put_cash write one row inside the caller's transaction. */
+ * sq_put_cash write one row, sq_read_account reads the cash and every
+ * position (by symbol; *out_found 0 and nothing read when the account has
+ * no cash row), inside the caller's transaction. */
+qf_rc sq_read_account(sqlite_store *s, const char *account, double *out_cash, int *out_found,
+                      qf_position **out_positions, size_t *out_n, qf_err *err);
+qf_rc sq_create_account(qf_store *store, const char *account, double cash, int64_t time,
+                        bool *out_created, qf_err *err);
+qf_rc sq_mark_positions(qf_store *store, const char *account, const qf_position *marks, size_t n,
+                        int64_t time, double *out_cash, qf_position **out_positions, size_t *out_n,
+                        qf_err *err);
 qf_rc sq_put_position(sqlite_store *s, const char *account, const qf_position *p, int64_t time,
                       qf_err *err);
 qf_rc sq_put_cash(sqlite_store *s, const char *account, double cash, int64_t time, qf_err *err);

@@ -2,11 +2,15 @@
  * sqlite_orders.c - orders and fills in SQLite (migrations 1 and 2).
  *
  * An order row is written (pending) before the order is sent, keyed by its
- * client_id; a second insert of the same id is QF_EEXIST. Recording a fill
- * is ONE BEGIN IMMEDIATE transaction: the fill row (unique per client_id and
- * trade_id: a replay is QF_EEXIST), the order's new state, the position of
- * the fill's symbol and the account's cash (sqlite_portfolio.c) are written
- * together or not at all, so a crash between two of them cannot happen.
+ * client_id; a second insert of the same id is QF_EEXIST. An update is
+ * merged with the stored row in its write transaction (filled_qty never
+ * decreases, a closed status stays closed: store.h). Recording a fill is
+ * ONE BEGIN IMMEDIATE transaction: the fill row (unique per client_id and
+ * trade_id: a replay is QF_EEXIST), the order's new state, and the position
+ * of the fill's symbol and the account's cash (sqlite_portfolio.c), both
+ * re-read in the transaction and passed through the caller's apply, are
+ * written together or not at all: a crash between two of them cannot
+ * happen, and a fill another process committed first is never overwritten.
  *
  * Enums are stored as the texts the tables' CHECK constraints allow ('buy',
  * 'market', 'gtc', 'pending', ...); unknowns are NULL (NaN prices, "" ids,
@@ -243,34 +247,69 @@ qf_rc sq_get_order(qf_store *store, const char *client_id, qf_order_row *out, qf
     return rc;
 }
 
+static int closed(qf_order_status st)
+{
+    return st == QF_ORDER_FILLED || st == QF_ORDER_CANCELLED || st == QF_ORDER_REJECTED ||
+           st == QF_ORDER_EXPIRED;
+}
+
+/* What an update of cur by row writes (store.h, qf_store_update_order): a
+ * writer with an older copy of the order never moves it back. */
+static qf_order_row merge_order(const qf_order_row *cur, const qf_order_row *row)
+{
+    qf_order_row m = *row;
+    qf_order *o = &m.order;
+    const qf_order *c = &cur->order;
+    if (o->filled_qty < c->filled_qty) {
+        o->filled_qty = c->filled_qty;
+        o->avg_fill_price = c->avg_fill_price;
+    }
+    int to_filled = c->status != QF_ORDER_FILLED && o->status == QF_ORDER_FILLED &&
+                    o->filled_qty >= c->quantity * (1 - 1e-9);
+    if (closed(c->status) && !to_filled) {
+        o->status = c->status;
+        memcpy(m.reason, cur->reason, sizeof m.reason);
+    }
+    if (o->filled_qty > 0 && (o->status == QF_ORDER_PENDING || o->status == QF_ORDER_UNCONFIRMED ||
+                              o->status == QF_ORDER_OPEN))
+        o->status = QF_ORDER_PARTIALLY_FILLED;
+    if (m.venue_order_id[0] == '\0')
+        memcpy(m.venue_order_id, cur->venue_order_id, sizeof m.venue_order_id);
+    if (o->updated_at < c->updated_at)
+        o->updated_at = c->updated_at;
+    return m;
+}
+
 /* Inside a transaction: the order must exist, and the new filled quantity
- * must not exceed the stored quantity. */
+ * must not exceed the stored quantity; the row is merged with the stored
+ * one (merge_order). */
 static qf_rc update_locked(sqlite_store *s, const qf_order_row *row, qf_err *err)
 {
-    const qf_order *o = &row->order;
     qf_order_row cur;
-    qf_rc rc = find_order(s, o->client_id, &cur, err);
+    qf_rc rc = find_order(s, row->order.client_id, &cur, err);
     if (rc != QF_OK)
         return rc;
-    if (o->filled_qty > cur.order.quantity * (1 + 1e-9))
+    if (row->order.filled_qty > cur.order.quantity * (1 + 1e-9))
         return qf_err_set(err, QF_EINVAL,
                           "store: order %s: filled_qty %.17g exceeds its quantity %.17g",
-                          o->client_id, o->filled_qty, cur.order.quantity);
+                          row->order.client_id, row->order.filled_qty, cur.order.quantity);
+    qf_order_row m = merge_order(&cur, row);
+    const qf_order *o = &m.order;
     sqlite3_stmt *st = NULL;
     rc = sq_stmt(s, SQ_ORDER_UPDATE, &st, err);
     if (rc != QF_OK)
         return rc;
     rc = sq_bind_text(s, st, 1, o->client_id, err);
     if (rc == QF_OK)
-        rc = bind_optional(s, st, 2, row->venue_order_id, err);
+        rc = bind_optional(s, st, 2, m.venue_order_id, err);
     sqlite3_bind_double(st, 3, o->filled_qty);
     bind_price(st, 4, o->avg_fill_price);
     if (rc == QF_OK)
         rc = sq_bind_text(s, st, 5, qf_order_status_name(o->status), err);
     if (rc == QF_OK)
-        rc = bind_optional(s, st, 6, row->reason, err);
+        rc = bind_optional(s, st, 6, m.reason, err);
     sqlite3_bind_int64(st, 7, o->updated_at);
-    sqlite3_bind_int(st, 8, row->attempt);
+    sqlite3_bind_int(st, 8, m.attempt);
     if (rc != QF_OK) {
         sq_done(st);
         return rc;
@@ -280,8 +319,8 @@ static qf_rc update_locked(sqlite_store *s, const qf_order_row *row, qf_err *err
 
 /* BEGIN IMMEDIATE, body, COMMIT; ROLLBACK on any failure. */
 static qf_rc in_transaction(sqlite_store *s, const char *what,
-                            qf_rc (*body)(sqlite_store *s, const void *arg, qf_err *err),
-                            const void *arg, qf_err *err)
+                            qf_rc (*body)(sqlite_store *s, void *arg, qf_err *err), void *arg,
+                            qf_err *err)
 {
     qf_rc rc = sq_writable(s, what, err);
     if (rc == QF_OK)
@@ -295,14 +334,14 @@ static qf_rc in_transaction(sqlite_store *s, const char *what,
     return rc;
 }
 
-static qf_rc update_body(sqlite_store *s, const void *arg, qf_err *err)
+static qf_rc update_body(sqlite_store *s, void *arg, qf_err *err)
 {
     return update_locked(s, arg, err);
 }
 
 qf_rc sq_update_order(qf_store *store, const qf_order_row *row, qf_err *err)
 {
-    return in_transaction(sq_from(store), "update an order", update_body, row, err);
+    return in_transaction(sq_from(store), "update an order", update_body, (void *)row, err);
 }
 
 /* Appends a copy of *row to the growing array *v (n used, *cap allocated). */
@@ -386,62 +425,6 @@ static qf_rc insert_fill(sqlite_store *s, const qf_fill_row *r, int *out_changes
     return step_write(s, st, "inserting a fill", out_changes, err);
 }
 
-typedef struct fill_args {
-    const char *account;
-    const qf_fill_row *fill;
-    const qf_order_row *order_after;
-    const qf_position *position_after;
-    double cash_after;
-} fill_args;
-
-/* The stored order must be the account's and match the fill. */
-static qf_rc check_fill_order(sqlite_store *s, const fill_args *a, qf_err *err)
-{
-    const qf_fill *f = &a->fill->fill;
-    qf_order_row cur;
-    qf_rc rc = find_order(s, f->client_id, &cur, err);
-    if (rc != QF_OK)
-        return rc;
-    if (strcmp(cur.account, a->account) != 0)
-        return qf_err_set(err, QF_EINVAL,
-                          "store: fill of %s: the order belongs to account %s, not %s",
-                          f->client_id, cur.account, a->account);
-    if (strcmp(cur.order.symbol, f->symbol) != 0 || cur.order.side != f->side)
-        return qf_err_set(err, QF_EINVAL,
-                          "store: fill of %s: symbol or side differs from the "
-                          "stored order's (%s %s)",
-                          f->client_id, side_name(cur.order.side), cur.order.symbol);
-    return QF_OK;
-}
-
-static qf_rc record_fill_body(sqlite_store *s, const void *arg, qf_err *err)
-{
-    const fill_args *a = arg;
-    const qf_fill *f = &a->fill->fill;
-    qf_rc rc = check_fill_order(s, a, err);
-    int changes = 0;
-    if (rc == QF_OK)
-        rc = insert_fill(s, a->fill, &changes, err);
-    if (rc == QF_OK && changes == 0)
-        return qf_err_set(err, QF_EEXIST, "store: fill %s of order %s is already recorded",
-                          a->fill->trade_id, f->client_id);
-    if (rc == QF_OK)
-        rc = update_locked(s, a->order_after, err);
-    if (rc == QF_OK)
-        rc = sq_put_position(s, a->account, a->position_after, f->time, err);
-    if (rc == QF_OK)
-        rc = sq_put_cash(s, a->account, a->cash_after, f->time, err);
-    return rc;
-}
-
-qf_rc sq_record_fill(qf_store *store, const char *account, const qf_fill_row *fill,
-                     const qf_order_row *order_after, const qf_position *position_after,
-                     double cash_after, qf_err *err)
-{
-    fill_args a = {account, fill, order_after, position_after, cash_after};
-    return in_transaction(sq_from(store), "record a fill", record_fill_body, &a, err);
-}
-
 static qf_rc read_fill(sqlite_store *s, sqlite3_stmt *st, qf_fill_row *out, qf_err *err)
 {
     qf_fill_row r;
@@ -466,6 +449,157 @@ static qf_rc read_fill(sqlite_store *s, sqlite3_stmt *st, qf_fill_row *out, qf_e
     r.liquidity = liq;
     f->time = sqlite3_column_int64(st, 9);
     *out = r;
+    return QF_OK;
+}
+
+typedef struct fill_args {
+    const char *account;
+    const qf_fill_row *fill;
+    const qf_order_row *order_after;
+    qf_store_fill_fn apply;
+    void *ctx;
+    double cash;            /* the account after the fill */
+    qf_position *positions; /* malloc'd */
+    size_t n;
+} fill_args;
+
+/* The stored order must be the account's and match the fill. */
+static qf_rc check_fill_order(sqlite_store *s, const fill_args *a, qf_err *err)
+{
+    const qf_fill *f = &a->fill->fill;
+    qf_order_row cur;
+    qf_rc rc = find_order(s, f->client_id, &cur, err);
+    if (rc != QF_OK)
+        return rc;
+    if (strcmp(cur.account, a->account) != 0)
+        return qf_err_set(err, QF_EINVAL,
+                          "store: fill of %s: the order belongs to account %s, not %s",
+                          f->client_id, cur.account, a->account);
+    if (strcmp(cur.order.symbol, f->symbol) != 0 || cur.order.side != f->side)
+        return qf_err_set(err, QF_EINVAL,
+                          "store: fill of %s: symbol or side differs from the "
+                          "stored order's (%s %s)",
+                          f->client_id, side_name(cur.order.side), cur.order.symbol);
+    return QF_OK;
+}
+
+/* Sum of quantity and of quantity * price over the stored fills of one
+ * order (the one being recorded included); by the (client_id, trade_id)
+ * index. Prepared per call: recording a fill is rare next to its cost. */
+static qf_rc fill_totals(sqlite_store *s, const char *client_id, double *out_qty, double *out_value,
+                         qf_err *err)
+{
+    static const char sql[] =
+        "SELECT total(quantity), total(quantity * price) FROM fills WHERE client_id = ?1";
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (src != SQLITE_OK)
+        return sq_fail(s, src, "summing an order's fills", err);
+    qf_rc rc = sq_bind_text(s, st, 1, client_id, err);
+    src = rc == QF_OK ? sqlite3_step(st) : SQLITE_DONE;
+    if (src == SQLITE_ROW) {
+        *out_qty = sqlite3_column_double(st, 0);
+        *out_value = sqlite3_column_double(st, 1);
+    } else if (rc == QF_OK) {
+        rc = sq_fail(s, src, "summing an order's fills", err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* order_after, its filled quantity raised to the sum of the order's stored
+ * fills when that is more (another process recorded a trade this caller
+ * had not seen). */
+static qf_rc order_with_fills(sqlite_store *s, const fill_args *a, qf_order_row *out, qf_err *err)
+{
+    *out = *a->order_after;
+    double q = 0;
+    double v = 0;
+    qf_rc rc = fill_totals(s, out->order.client_id, &q, &v, err);
+    if (rc != QF_OK)
+        return rc;
+    qf_order *o = &out->order;
+    if (q > o->filled_qty * (1 + 1e-9)) {
+        o->filled_qty = q;
+        o->avg_fill_price = v / q;
+        if (q >= o->quantity * (1 - 1e-9))
+            o->status = QF_ORDER_FILLED;
+    }
+    return QF_OK;
+}
+
+/* The account's positions with the fill's symbol's one in *slot (a flat one
+ * inserted in symbol order when never traded). */
+static qf_rc position_slot(fill_args *a, const char *symbol, size_t *slot, qf_err *err)
+{
+    size_t i = 0;
+    while (i < a->n && strcmp(a->positions[i].symbol, symbol) < 0)
+        i++;
+    if (i < a->n && strcmp(a->positions[i].symbol, symbol) == 0) {
+        *slot = i;
+        return QF_OK;
+    }
+    qf_position *v = realloc(a->positions, (a->n + 1) * sizeof *v);
+    if (v == NULL)
+        return qf_err_set(err, QF_ENOMEM, "store: out of memory recording a fill");
+    a->positions = v;
+    memmove(&v[i + 1], &v[i], (a->n - i) * sizeof *v);
+    memset(&v[i], 0, sizeof v[i]);
+    memcpy(v[i].symbol, symbol, strlen(symbol) + 1);
+    v[i].mark_price = NAN;
+    a->n++;
+    *slot = i;
+    return QF_OK;
+}
+
+static qf_rc record_fill_body(sqlite_store *s, void *arg, qf_err *err)
+{
+    fill_args *a = arg;
+    const qf_fill *f = &a->fill->fill;
+    qf_rc rc = check_fill_order(s, a, err);
+    int changes = 0;
+    if (rc == QF_OK)
+        rc = insert_fill(s, a->fill, &changes, err);
+    if (rc == QF_OK && changes == 0)
+        return qf_err_set(err, QF_EEXIST, "store: fill %s of order %s is already recorded",
+                          a->fill->trade_id, f->client_id);
+    qf_order_row order;
+    if (rc == QF_OK)
+        rc = order_with_fills(s, a, &order, err);
+    if (rc == QF_OK)
+        rc = update_locked(s, &order, err);
+    int found = 0;
+    if (rc == QF_OK)
+        rc = sq_read_account(s, a->account, &a->cash, &found, &a->positions, &a->n, err);
+    if (rc == QF_OK && !found)
+        rc = qf_err_set(err, QF_ENOTFOUND,
+                        "store: fill of %s: account %s has no stored cash (create it first)",
+                        f->client_id, a->account);
+    size_t slot = 0;
+    if (rc == QF_OK)
+        rc = position_slot(a, f->symbol, &slot, err);
+    if (rc == QF_OK)
+        rc = a->apply(a->ctx, a->fill, &a->positions[slot], &a->cash, err);
+    if (rc == QF_OK)
+        rc = sq_put_position(s, a->account, &a->positions[slot], f->time, err);
+    if (rc == QF_OK)
+        rc = sq_put_cash(s, a->account, a->cash, f->time, err);
+    return rc;
+}
+
+qf_rc sq_record_fill(qf_store *store, const char *account, const qf_fill_row *fill,
+                     const qf_order_row *order_after, qf_store_fill_fn apply, void *ctx,
+                     double *out_cash, qf_position **out_positions, size_t *out_n, qf_err *err)
+{
+    fill_args a = {account, fill, order_after, apply, ctx, 0, NULL, 0};
+    qf_rc rc = in_transaction(sq_from(store), "record a fill", record_fill_body, &a, err);
+    if (rc != QF_OK || out_cash == NULL) {
+        free(a.positions);
+        return rc;
+    }
+    *out_cash = a.cash;
+    *out_positions = a.positions;
+    *out_n = a.n;
     return QF_OK;
 }
 

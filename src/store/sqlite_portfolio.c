@@ -4,9 +4,10 @@
  * their realized PnL and fees) and its equity snapshots
  * (portfolio_snapshots, upserted on account and time).
  *
- * sq_put_position and sq_put_cash write inside a transaction the caller
- * holds (sqlite_orders.c records a fill with them); save_portfolio is its
- * own transaction. A mark price never set is NULL (NaN in qf_position).
+ * sq_put_position, sq_put_cash and sq_read_account work inside a
+ * transaction the caller holds (sqlite_orders.c records a fill with them);
+ * save_portfolio, create_account and mark_positions are each one
+ * transaction. A mark price never set is NULL (NaN in qf_position).
  */
 #include "store/sqlite_int.h"
 
@@ -141,6 +142,17 @@ static qf_rc read_positions(sqlite_store *s, const char *account, qf_position **
     return QF_OK;
 }
 
+qf_rc sq_read_account(sqlite_store *s, const char *account, double *out_cash, int *out_found,
+                      qf_position **out_positions, size_t *out_n, qf_err *err)
+{
+    *out_positions = NULL;
+    *out_n = 0;
+    qf_rc rc = read_cash(s, account, out_cash, out_found, err);
+    if (rc == QF_OK && *out_found)
+        rc = read_positions(s, account, out_positions, out_n, err);
+    return rc;
+}
+
 /* Both reads see one snapshot of the database (a fill committed between
  * them by another process would otherwise pair old cash with new
  * positions). */
@@ -157,9 +169,7 @@ qf_rc sq_load_portfolio(qf_store *store, const char *account, double *out_cash,
     int found = 0;
     qf_position *v = NULL;
     size_t n = 0;
-    qf_rc rc = read_cash(s, account, &cash, &found, err);
-    if (rc == QF_OK && found)
-        rc = read_positions(s, account, &v, &n, err);
+    qf_rc rc = sq_read_account(s, account, &cash, &found, &v, &n, err);
     src = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc == QF_OK && src != SQLITE_OK)
         rc = sq_fail(s, src, "finishing reading a portfolio", err);
@@ -174,6 +184,89 @@ qf_rc sq_load_portfolio(qf_store *store, const char *account, double *out_cash,
         *out_cash = cash;
         *out_positions = v;
         *out_n = n;
+    }
+    return QF_OK;
+}
+
+qf_rc sq_create_account(qf_store *store, const char *account, double cash, int64_t time,
+                        bool *out_created, qf_err *err)
+{
+    sqlite_store *s = sq_from(store);
+    double stored = 0;
+    int found = 0;
+    qf_rc rc = sq_writable(s, "create an account", err);
+    if (rc == QF_OK)
+        rc = sq_begin(s, "starting to create an account", err);
+    if (rc == QF_OK)
+        rc = read_cash(s, account, &stored, &found, err);
+    if (rc == QF_OK && !found)
+        rc = sq_put_cash(s, account, cash, time, err);
+    if (rc == QF_OK)
+        rc = sq_commit(s, "committing a new account", err);
+    if (rc != QF_OK) {
+        sq_rollback(s);
+        return qf_err_prefix(err, "account %s", account);
+    }
+    if (out_created != NULL)
+        *out_created = !found;
+    return QF_OK;
+}
+
+/* The stored position of `symbol` in v[0..n), or NULL. */
+static qf_position *find_position(qf_position *v, size_t n, const char *symbol)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(v[i].symbol, symbol) == 0)
+            return &v[i];
+    }
+    return NULL;
+}
+
+/* Only marks are written, each on the row as stored inside this
+ * transaction: quantities, PnL and cash other processes wrote stay. */
+static qf_rc mark_locked(sqlite_store *s, const char *account, const qf_position *marks, size_t n,
+                         int64_t time, double *cash, qf_position **v, size_t *nv, qf_err *err)
+{
+    int found = 0;
+    qf_rc rc = sq_read_account(s, account, cash, &found, v, nv, err);
+    if (rc == QF_OK && !found)
+        rc = qf_err_set(err, QF_ENOTFOUND, "store: account %s has no stored cash", account);
+    for (size_t i = 0; i < n && rc == QF_OK; i++) {
+        qf_position *q = find_position(*v, *nv, marks[i].symbol);
+        if (q == NULL || isnan(marks[i].mark_price))
+            continue;
+        q->mark_price = marks[i].mark_price;
+        rc = sq_put_position(s, account, q, time, err);
+    }
+    return rc;
+}
+
+qf_rc sq_mark_positions(qf_store *store, const char *account, const qf_position *marks, size_t n,
+                        int64_t time, double *out_cash, qf_position **out_positions, size_t *out_n,
+                        qf_err *err)
+{
+    sqlite_store *s = sq_from(store);
+    double cash = 0;
+    qf_position *v = NULL;
+    size_t nv = 0;
+    qf_rc rc = sq_writable(s, "mark positions", err);
+    if (rc == QF_OK)
+        rc = sq_begin(s, "starting to mark positions", err);
+    if (rc == QF_OK)
+        rc = mark_locked(s, account, marks, n, time, &cash, &v, &nv, err);
+    if (rc == QF_OK)
+        rc = sq_commit(s, "committing marks", err);
+    if (rc != QF_OK) {
+        sq_rollback(s);
+        free(v);
+        return rc == QF_ENOTFOUND ? rc : qf_err_prefix(err, "portfolio %s", account);
+    }
+    if (out_cash != NULL) {
+        *out_cash = cash;
+        *out_positions = v;
+        *out_n = nv;
+    } else {
+        free(v);
     }
     return QF_OK;
 }

@@ -340,7 +340,9 @@ QF_NODISCARD qf_rc qf_store_get_model(qf_store *store, const char *model_id, qf_
  * idempotency key, persisted BEFORE the order is sent); fills by
  * (client_id, trade_id). Applying a fill is ONE transaction: the fill, the
  * order's new filled quantity/status, the position and the account's cash
- * are written together or not at all. */
+ * are written together or not at all, computed from what is stored when the
+ * transaction begins, so several processes may share one account (two
+ * `quantflow order` runs, a worker and the CLI) without losing a fill. */
 
 #define QF_ACCOUNT_MAX 16
 
@@ -360,7 +362,9 @@ typedef struct qf_order_row {
 typedef struct qf_fill_row {
     qf_fill fill;       /* client_id, symbol, side, quantity, price, fee (quote), time */
     char trade_id[64];  /* venue trade id (paper: generated), unique per order */
-    char fee_asset[16]; /* "" when the fee is in the quote asset */
+    char fee_asset[16]; /* the asset the venue charged: "" or the quote asset,
+                         * the base asset (fill.fee / fill.price units of it),
+                         * or another (BNB); fill.fee is its quote value */
     int liquidity;      /* 0 unknown, 1 maker, 2 taker */
 } qf_fill_row;
 
@@ -377,7 +381,21 @@ QF_NODISCARD qf_rc qf_store_insert_order(qf_store *store, const qf_order_row *ro
  * status, reason, updated_at, attempt) of the order with row->order.client_id;
  * QF_ENOTFOUND when there is none. The whole row is checked as for an
  * insert, and filled_qty must not exceed the STORED quantity (QF_EINVAL);
- * nothing is written on failure. */
+ * nothing is written on failure.
+ * The row is merged with the stored one (read in the same write
+ * transaction), so a writer holding an older copy of the order (another
+ * process) never moves it back:
+ * - filled_qty never decreases: a row with less filled than stored keeps
+ *   the stored filled_qty and avg_fill_price;
+ * - a closed status (filled, cancelled, rejected, expired) is final: the
+ *   stored status and reason stay; the one change allowed is cancelled,
+ *   rejected or expired to filled once the kept filled_qty reaches the
+ *   quantity (within a relative 1e-9: fills that raced a cancel);
+ * - an order with filled_qty > 0 is never pending, unconfirmed or open: such
+ *   a status becomes partially_filled;
+ * - venue_order_id "" never erases a stored id; updated_at never goes back.
+ * The rest (a status among the open ones, reason, attempt) is the row's.
+ * qf_store_get_order reads what was kept. */
 QF_NODISCARD qf_rc qf_store_update_order(qf_store *store, const qf_order_row *row, qf_err *err);
 /* QF_ENOTFOUND when client_id is not stored; *out unchanged then. */
 QF_NODISCARD qf_rc qf_store_get_order(qf_store *store, const char *client_id, qf_order_row *out,
@@ -417,23 +435,64 @@ QF_NODISCARD qf_rc qf_store_load_portfolio(qf_store *store, const char *account,
  * distinct BASE/QUOTE symbols with finite quantity, avg_entry >= 0 (> 0
  * while a quantity is held), finite realized_pnl, fees >= 0, mark_price NaN
  * (never marked) or > 0; time a valid UTC ms. QF_EINVAL naming the field
- * otherwise, QF_ESTORE on a read-only handle; nothing is written then. */
+ * otherwise, QF_ESTORE on a read-only handle; nothing is written then.
+ * The values are written as given, over whatever another process recorded:
+ * fills go through qf_store_record_fill, marks through
+ * qf_store_mark_positions. */
 QF_NODISCARD qf_rc qf_store_save_portfolio(qf_store *store, const char *account, double cash,
                                            const qf_position *positions, size_t n, int64_t time,
                                            qf_err *err);
-/* One transaction: inserts the fill, rewrites the order (order_after), the
- * position of the fill's symbol (position_after) and the cash. A fill whose
- * (client_id, trade_id) is already stored is QF_EEXIST and nothing is
- * written (a replayed fill is never applied twice). The fill needs a
- * trade_id, quantity and price finite > 0, fee >= 0; order_after must be the
- * fill's order (same client_id, symbol, side, account) with filled_qty > 0,
- * position_after the fill's symbol, cash_after finite: QF_EINVAL naming the
- * field otherwise. An order not stored is QF_ENOTFOUND, one stored under
- * another account or symbol/side QF_EINVAL; nothing is written then. */
+/* qf_store_record_fill's accounting, called inside its transaction: *position
+ * is the position of the fill's symbol as stored (symbol set, everything else
+ * 0 and mark_price NaN when never traded) and *cash the account's cash as
+ * stored; it replaces both with their values after the fill. A code other
+ * than QF_OK aborts the transaction (nothing written) and is returned. */
+typedef qf_rc (*qf_store_fill_fn)(void *ctx, const qf_fill_row *fill, qf_position *position,
+                                  double *cash, qf_err *err);
+
+/* One BEGIN IMMEDIATE transaction: inserts the fill; merges order_after into
+ * the stored order as qf_store_update_order does, its filled quantity being
+ * at least the sum of the order's stored fills, this one included (with
+ * their volume-weighted price; filled once that reaches the quantity), so
+ * two processes recording different trades of one order both count; reads
+ * the account's cash and the fill's symbol's position AS STORED, has
+ * apply(ctx, ...) compute them after the fill, and writes them. Computing
+ * from the stored values, not from a copy loaded earlier, is what keeps a
+ * fill another process committed in the meantime.
+ * On success, when out_cash is not NULL, *out_cash, *out_positions (malloc'd:
+ * every stored position of the account, flat ones too, by symbol) and *out_n
+ * are the account as committed.
+ * A fill whose (client_id, trade_id) is already stored is QF_EEXIST and
+ * nothing is written (a replayed fill is never applied twice; the caller
+ * reloads the order to see it). The fill needs a trade_id, quantity and
+ * price finite > 0, fee >= 0; order_after must be the fill's order (same
+ * client_id, symbol, side, account) with filled_qty > 0; what apply returns
+ * must be a valid position of the fill's symbol (as for
+ * qf_store_save_portfolio) and a finite cash: QF_EINVAL naming the field
+ * otherwise. An order not stored is QF_ENOTFOUND, one stored under another
+ * account or symbol/side QF_EINVAL, an account without stored cash
+ * (qf_store_create_account first) QF_ENOTFOUND; nothing is written then. */
 QF_NODISCARD qf_rc qf_store_record_fill(qf_store *store, const char *account,
                                         const qf_fill_row *fill, const qf_order_row *order_after,
-                                        const qf_position *position_after, double cash_after,
-                                        qf_err *err);
+                                        qf_store_fill_fn apply, void *ctx, double *out_cash,
+                                        qf_position **out_positions, size_t *out_n, qf_err *err);
+/* Creates the account with `cash` (finite) and no position, unless it is
+ * stored already: then nothing is written (its cash is not reset). One
+ * transaction, so two processes creating one account make it once.
+ * *out_created (may be NULL) tells which. QF_ESTORE on a read-only handle. */
+QF_NODISCARD qf_rc qf_store_create_account(qf_store *store, const char *account, double cash,
+                                           int64_t time, bool *out_created, qf_err *err);
+/* Writes the mark_price of the account's stored positions named in marks
+ * (only symbol and mark_price are read; a NaN mark or a symbol not stored is
+ * skipped) in one transaction, and gives the account as then stored (outputs
+ * as qf_store_record_fill's, may be NULL). Nothing else is written, so a
+ * mark never undoes a fill another process recorded. QF_ENOTFOUND when the
+ * account has no stored cash; QF_EINVAL for a bad symbol or a mark not NaN
+ * and not finite > 0. */
+QF_NODISCARD qf_rc qf_store_mark_positions(qf_store *store, const char *account,
+                                           const qf_position *marks, size_t n, int64_t time,
+                                           double *out_cash, qf_position **out_positions,
+                                           size_t *out_n, qf_err *err);
 /* Fills of one order (client_id) or of an account (client_id NULL), oldest
  * first; *out malloc'd. */
 QF_NODISCARD qf_rc qf_store_list_fills(qf_store *store, const char *account, const char *client_id,

@@ -94,9 +94,17 @@ typedef struct qf_store_backend {
     qf_rc (*order_sending)(qf_store *store, const char *client_id, int64_t sent_at, qf_err *err);
     qf_rc (*close_unsent)(qf_store *store, const qf_order_row *row, int64_t sent_before,
                           qf_err *err);
+    /* apply's results are checked by store_orders.c (it wraps apply);
+     * out_cash NULL: no account wanted back. */
     qf_rc (*record_fill)(qf_store *store, const char *account, const qf_fill_row *fill,
-                         const qf_order_row *order_after, const qf_position *position_after,
-                         double cash_after, qf_err *err);
+                         const qf_order_row *order_after, qf_store_fill_fn apply, void *ctx,
+                         double *out_cash, qf_position **out_positions, size_t *out_n,
+                         qf_err *err);
+    qf_rc (*create_account)(qf_store *store, const char *account, double cash, int64_t time,
+                            bool *out_created, qf_err *err);
+    qf_rc (*mark_positions)(qf_store *store, const char *account, const qf_position *marks,
+                            size_t n, int64_t time, double *out_cash, qf_position **out_positions,
+                            size_t *out_n, qf_err *err);
     qf_rc (*list_fills)(qf_store *store, const char *account, const char *client_id,
                         qf_fill_row **out, size_t *out_n, qf_err *err);
     qf_rc (*load_portfolio)(qf_store *store, const char *account, double *out_cash,

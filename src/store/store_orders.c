@@ -351,13 +351,11 @@ static qf_rc check_fill(const qf_fill_row *r, qf_err *err)
     return QF_OK;
 }
 
-/* The order and position written with a fill must be the fill's. */
-static qf_rc check_fill_targets(const qf_fill_row *fill, const qf_order_row *order_after,
-                                const qf_position *position_after, qf_err *err)
+/* The order written with a fill must be the fill's. */
+static qf_rc check_fill_order(const qf_fill_row *fill, const qf_order_row *order_after, qf_err *err)
 {
-    if (order_after == NULL || position_after == NULL)
-        return qf_err_set(err, QF_EINVAL,
-                          "store: record_fill needs the order and position after the fill");
+    if (order_after == NULL)
+        return qf_err_set(err, QF_EINVAL, "store: record_fill needs the order after the fill");
     const qf_fill *f = &fill->fill;
     const qf_order *o = &order_after->order;
     if (strcmp(o->client_id, f->client_id) != 0)
@@ -367,18 +365,43 @@ static qf_rc check_fill_targets(const qf_fill_row *fill, const qf_order_row *ord
         return qf_err_set(err, QF_EINVAL,
                           "store: fill of %s: symbol or side differs from the order's",
                           f->client_id);
-    if (strcmp(position_after->symbol, f->symbol) != 0)
-        return qf_err_set(err, QF_EINVAL, "store: fill of %s: position_after is %s, the fill is %s",
-                          f->client_id, position_after->symbol, f->symbol);
     if (o->filled_qty <= 0)
         return qf_err_set(err, QF_EINVAL, "store: fill of %s: order_after has no filled quantity",
                           f->client_id);
     return QF_OK;
 }
 
+/* The caller's apply, and the check of what it computed: a backend only
+ * ever writes a valid position of the fill's symbol and a finite cash. */
+typedef struct checked_apply {
+    qf_store_fill_fn apply;
+    void *ctx;
+} checked_apply;
+
+static qf_rc apply_checked(void *ctx, const qf_fill_row *fill, qf_position *position, double *cash,
+                           qf_err *err)
+{
+    const checked_apply *c = ctx;
+    qf_rc rc = c->apply(c->ctx, fill, position, cash, err);
+    if (rc != QF_OK)
+        return rc;
+    const char *id = fill->fill.client_id;
+    if (!terminated(position->symbol, sizeof position->symbol) ||
+        strcmp(position->symbol, fill->fill.symbol) != 0)
+        return qf_err_set(err, QF_EINVAL, "store: fill of %s: the position after it is not %s's",
+                          id, fill->fill.symbol);
+    rc = check_position(position, 0, err);
+    if (rc == QF_OK)
+        rc = check_cash(*cash, err);
+    if (rc != QF_OK)
+        return qf_err_prefix(err, "fill of %s", id);
+    return QF_OK;
+}
+
 qf_rc qf_store_record_fill(qf_store *store, const char *account, const qf_fill_row *fill,
-                           const qf_order_row *order_after, const qf_position *position_after,
-                           double cash_after, qf_err *err)
+                           const qf_order_row *order_after, qf_store_fill_fn apply, void *ctx,
+                           double *out_cash, qf_position **out_positions, size_t *out_n,
+                           qf_err *err)
 {
     qf_rc rc = check_store(store, err);
     if (rc == QF_OK)
@@ -388,19 +411,66 @@ qf_rc qf_store_record_fill(qf_store *store, const char *account, const qf_fill_r
     if (rc == QF_OK)
         rc = check_order_row(order_after, err);
     if (rc == QF_OK)
-        rc = check_fill_targets(fill, order_after, position_after, err);
-    if (rc == QF_OK)
-        rc = check_position(position_after, 0, err);
-    if (rc == QF_OK)
-        rc = check_cash(cash_after, err);
+        rc = check_fill_order(fill, order_after, err);
+    if (rc == QF_OK && apply == NULL)
+        rc = qf_err_set(err, QF_EINVAL, "store: fill of %s: no apply function",
+                        fill->fill.client_id);
+    if (rc == QF_OK && out_cash != NULL && (out_positions == NULL || out_n == NULL))
+        rc = qf_err_set(err, QF_EINVAL, "store: record_fill: out_cash without out_positions");
     if (rc == QF_OK && strcmp(order_after->account, account) != 0)
         rc =
             qf_err_set(err, QF_EINVAL, "store: fill of %s: the order belongs to account %s, not %s",
                        fill->fill.client_id, order_after->account, account);
     if (rc != QF_OK)
         return rc;
-    return store->backend->record_fill(store, account, fill, order_after, position_after,
-                                       cash_after, err);
+    checked_apply c = {apply, ctx};
+    return store->backend->record_fill(store, account, fill, order_after, apply_checked, &c,
+                                       out_cash, out_positions, out_n, err);
+}
+
+qf_rc qf_store_create_account(qf_store *store, const char *account, double cash, int64_t time,
+                              bool *out_created, qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = check_account(account, err);
+    if (rc == QF_OK)
+        rc = check_cash(cash, err);
+    if (rc == QF_OK && !time_ok(time))
+        rc = qf_err_set(err, QF_EINVAL,
+                        "store: account %s: time outside 1970..9999 (ms since the epoch)", account);
+    if (rc != QF_OK)
+        return rc;
+    return store->backend->create_account(store, account, cash, time, out_created, err);
+}
+
+qf_rc qf_store_mark_positions(qf_store *store, const char *account, const qf_position *marks,
+                              size_t n, int64_t time, double *out_cash, qf_position **out_positions,
+                              size_t *out_n, qf_err *err)
+{
+    qf_rc rc = check_store(store, err);
+    if (rc == QF_OK)
+        rc = check_account(account, err);
+    if (rc == QF_OK && n > 0 && marks == NULL)
+        rc = qf_err_set(err, QF_EINVAL, "store: %zu marks without marks", n);
+    for (size_t i = 0; i < n && rc == QF_OK; i++) {
+        if (check_symbol("mark", marks[i].symbol, err) != QF_OK)
+            rc = qf_err_set(err, QF_EINVAL, "store: mark %zu: symbol must be BASE/QUOTE", i);
+        else if (!optional_price(marks[i].mark_price))
+            rc = qf_err_set(err, QF_EINVAL,
+                            "store: mark of %s: mark_price must be NaN or finite and > 0",
+                            marks[i].symbol);
+    }
+    if (rc == QF_OK && !time_ok(time))
+        rc =
+            qf_err_set(err, QF_EINVAL,
+                       "store: marks of %s: time outside 1970..9999 (ms since the epoch)", account);
+    if (rc == QF_OK && out_cash != NULL && (out_positions == NULL || out_n == NULL))
+        rc = qf_err_set(err, QF_EINVAL, "store: mark_positions: out_cash without out_positions");
+    if (rc != QF_OK)
+        return rc;
+    return store->backend->mark_positions(store, account, marks, n, time, out_cash, out_positions,
+                                          out_n, err);
 }
 
 qf_rc qf_store_list_fills(qf_store *store, const char *account, const char *client_id,

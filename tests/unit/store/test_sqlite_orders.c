@@ -449,6 +449,44 @@ static qf_position position(double qty, double avg, double realized, double fees
     return p;
 }
 
+/* A qf_store_fill_fn that writes fixed values and notes what it was given
+ * (the position and cash as stored). */
+typedef struct fixed_apply {
+    qf_position pos;
+    double cash;
+    qf_position seen_pos;
+    double seen_cash;
+    int calls;
+    qf_rc fail; /* returned instead when not QF_OK */
+} fixed_apply;
+
+static qf_rc apply_fixed(void *ctx, const qf_fill_row *fill, qf_position *pos, double *cash,
+                         qf_err *err)
+{
+    fixed_apply *a = ctx;
+    (void)fill;
+    a->calls++;
+    a->seen_pos = *pos;
+    a->seen_cash = *cash;
+    if (a->fail != QF_OK)
+        return qf_err_set(err, a->fail, "test: apply refused");
+    *pos = a->pos;
+    *cash = a->cash;
+    return QF_OK;
+}
+
+/* Records f with order_after o, the position and cash after it being p and
+ * cash (what apply writes). */
+static qf_rc record_abs(qf_store *store, const char *account, const qf_fill_row *f,
+                        const qf_order_row *o, const qf_position *p, double cash, qf_err *err)
+{
+    fixed_apply a;
+    memset(&a, 0, sizeof a);
+    a.pos = *p;
+    a.cash = cash;
+    return qf_store_record_fill(store, account, f, o, apply_fixed, &a, NULL, NULL, NULL, err);
+}
+
 /* cash, BTC position quantity, fills and the order's filled quantity as
  * stored: what a replay or a failure must not change. */
 typedef struct stored_state {
@@ -514,8 +552,8 @@ Test(sqlite_orders, record_fill_writes_fill_order_position_and_cash_together)
     o.order.updated_at = T0 + 1000;
     qf_position p = position(0.2, 42000, -8.4, 8.4);
     qf_err err;
-    cr_assert_eq(qf_store_record_fill(st, "paper", &f, &o, &p, 30000 - 8400 - 8.4, &err), QF_OK,
-                 "%s", err.msg);
+    cr_assert_eq(record_abs(st, "paper", &f, &o, &p, 30000 - 8400 - 8.4, &err), QF_OK, "%s",
+                 err.msg);
     stored_state s = stored("qf-f-1");
     cr_assert_eq(s.cash, 30000 - 8400 - 8.4);
     cr_assert_eq(s.qty, 0.2);
@@ -533,8 +571,7 @@ Test(sqlite_orders, record_fill_writes_fill_order_position_and_cash_together)
     qf_order_row o2 = o;
     o2.order.filled_qty = 0.4;
     qf_position p2 = position(0.4, 42000, -16.8, 16.8);
-    cr_assert_eq(qf_store_record_fill(st, "paper", &f, &o2, &p2, 30000 - 16800 - 16.8, &err),
-                 QF_EEXIST);
+    cr_assert_eq(record_abs(st, "paper", &f, &o2, &p2, 30000 - 16800 - 16.8, &err), QF_EEXIST);
     cr_assert(strstr(err.msg, "T-1001") != NULL, "%s", err.msg);
     assert_same_state(stored("qf-f-1"), s);
 
@@ -547,8 +584,8 @@ Test(sqlite_orders, record_fill_writes_fill_order_position_and_cash_together)
     o.order.avg_fill_price = (0.2 * 42000 + 0.3 * 42010) / 0.5;
     o.order.status = QF_ORDER_FILLED;
     qf_position pg = position(0.5, o.order.avg_fill_price, -21.003, 21.003);
-    cr_assert_eq(qf_store_record_fill(st, "paper", &g, &o, &pg, s.cash - 12603 - 12.603, &err),
-                 QF_OK, "%s", err.msg);
+    cr_assert_eq(record_abs(st, "paper", &g, &o, &pg, s.cash - 12603 - 12.603, &err), QF_OK, "%s",
+                 err.msg);
     qf_fill_row *v = NULL;
     size_t n = 0;
     cr_assert_eq(qf_store_list_fills(st, "paper", "qf-f-1", &v, &n, &err), QF_OK, "%s", err.msg);
@@ -585,14 +622,14 @@ Test(sqlite_orders, a_failure_after_the_fill_row_rolls_everything_back)
     o.order.avg_fill_price = 42000;
     qf_position p = position(0.2, 42000, -1, 1);
     qf_err err;
-    cr_assert_eq(qf_store_record_fill(st, "paper", &f, &o, &p, 21599, &err), QF_EINVAL);
+    cr_assert_eq(record_abs(st, "paper", &f, &o, &p, 21599, &err), QF_EINVAL);
     cr_assert(strstr(err.msg, "filled_qty") != NULL, "%s", err.msg);
     assert_same_state(stored("qf-f-1"), before);
     cr_assert_eq(count("SELECT count(*) FROM positions"), 0);
     /* The transaction is closed: the next good fill goes through. */
     o.order.quantity = 0.5;
     o.order.filled_qty = 0.2;
-    cr_assert_eq(qf_store_record_fill(st, "paper", &f, &o, &p, 21599, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(record_abs(st, "paper", &f, &o, &p, 21599, &err), QF_OK, "%s", err.msg);
 }
 
 Test(sqlite_orders, bad_fills_are_refused_and_write_nothing)
@@ -623,7 +660,7 @@ Test(sqlite_orders, bad_fills_are_refused_and_write_nothing)
     cases[11].field = "symbol", strcpy(cases[11].f.fill.symbol, "ETH/USDT");
     for (int i = 0; i < 12; i++) {
         qf_err err;
-        qf_rc rc = qf_store_record_fill(st, "paper", &cases[i].f, &o, &p, 21591, &err);
+        qf_rc rc = record_abs(st, "paper", &cases[i].f, &o, &p, 21591, &err);
         cr_assert_eq(rc, QF_EINVAL, "case %d (%s): %s", i, cases[i].field, err.msg);
         cr_assert(strstr(err.msg, cases[i].field) != NULL, "case %d: '%s' lacks '%s'", i, err.msg,
                   cases[i].field);
@@ -633,11 +670,11 @@ Test(sqlite_orders, bad_fills_are_refused_and_write_nothing)
     qf_fill_row f = fill_row("qf-f-1", "T-9", 0.2, 42000, 1);
     qf_position bad = p;
     bad.quantity = NAN;
-    cr_assert_eq(qf_store_record_fill(st, "paper", &f, &o, &bad, 21591, &err), QF_EINVAL);
+    cr_assert_eq(record_abs(st, "paper", &f, &o, &bad, 21591, &err), QF_EINVAL);
     cr_assert(strstr(err.msg, "quantity") != NULL, "%s", err.msg);
-    cr_assert_eq(qf_store_record_fill(st, "paper", &f, &o, &p, INFINITY, &err), QF_EINVAL);
+    cr_assert_eq(record_abs(st, "paper", &f, &o, &p, INFINITY, &err), QF_EINVAL);
     cr_assert(strstr(err.msg, "cash") != NULL, "%s", err.msg);
-    cr_assert_eq(qf_store_record_fill(st, "live", &f, &o, &p, 21591, &err), QF_EINVAL);
+    cr_assert_eq(record_abs(st, "live", &f, &o, &p, 21591, &err), QF_EINVAL);
     cr_assert(strstr(err.msg, "account") != NULL, "%s", err.msg);
     assert_same_state(stored("qf-f-1"), before);
 
@@ -645,7 +682,7 @@ Test(sqlite_orders, bad_fills_are_refused_and_write_nothing)
     qf_fill_row ghost = fill_row("qf-ghost-1", "T-1", 0.2, 42000, 1);
     qf_order_row go = o;
     strcpy(go.order.client_id, "qf-ghost-1");
-    cr_assert_eq(qf_store_record_fill(st, "paper", &ghost, &go, &p, 21591, &err), QF_ENOTFOUND);
+    cr_assert_eq(record_abs(st, "paper", &ghost, &go, &p, 21591, &err), QF_ENOTFOUND);
     cr_assert(strstr(err.msg, "qf-ghost-1") != NULL, "%s", err.msg);
     assert_same_state(stored("qf-f-1"), before);
 }
@@ -765,7 +802,7 @@ Test(sqlite_orders, readonly_handle_writes_nothing)
     o.order.filled_qty = 0.2;
     o.order.avg_fill_price = 42000;
     qf_position p = position(0.2, 42000, -1, 1);
-    cr_assert_eq(qf_store_record_fill(ro, "paper", &f, &o, &p, 1, &err), QF_ESTORE);
+    cr_assert_eq(record_abs(ro, "paper", &f, &o, &p, 1, &err), QF_ESTORE);
     cr_assert_eq(qf_store_save_portfolio(ro, "paper", 1, &p, 1, T0, &err), QF_ESTORE);
     qf_snapshot s = {T0, 1, 1, 0, 0};
     cr_assert_eq(qf_store_insert_snapshot(ro, "paper", &s, NULL, &err), QF_ESTORE);
@@ -792,9 +829,24 @@ Test(sqlite_orders, readonly_handle_writes_nothing)
 #define KILL_ORDERS 4000
 #define KILL_CASH   1e6
 
+/* A qf_store_fill_fn that adds the fill to the position and cash as stored
+ * (quantity, fees and cash; the entry kept at 100). */
+static qf_rc apply_add(void *ctx, const qf_fill_row *fill, qf_position *pos, double *cash,
+                       qf_err *err)
+{
+    (void)ctx;
+    (void)err;
+    const qf_fill *f = &fill->fill;
+    pos->quantity += f->side * f->quantity;
+    pos->avg_entry = 100;
+    pos->fees += f->fee;
+    *cash -= f->side * f->quantity * f->price + f->fee;
+    return QF_OK;
+}
+
 /* The child records, for each order i, one fill (buy or sell 0.01 * (i % 7
- * + 1) at 100 + i % 50) with the position and cash that follow, until it is
- * killed. Orders are inserted first, one transaction each. */
+ * + 1) at 100 + i % 50) applied to the position and cash as stored, until
+ * it is killed. Orders are inserted first, one transaction each. */
 static void fill_writer_child(int ready_fd)
 {
     qf_store *w = NULL;
@@ -803,8 +855,6 @@ static void fill_writer_child(int ready_fd)
         _exit(2);
     if (write(ready_fd, "r", 1) != 1)
         _exit(3);
-    double cash = KILL_CASH;
-    qf_position p = position(0, 0, 0, 0);
     for (int i = 0; i < KILL_ORDERS; i++) {
         char id[32];
         snprintf(id, sizeof id, "qf-k-%d", i);
@@ -820,11 +870,8 @@ static void fill_writer_child(int ready_fd)
         o.order.filled_qty = o.order.quantity;
         o.order.avg_fill_price = f.fill.price;
         o.order.status = QF_ORDER_FILLED;
-        p.quantity += o.order.side * o.order.quantity;
-        p.avg_entry = 100;
-        p.fees += 0.01;
-        cash -= o.order.side * o.order.quantity * f.fill.price + 0.01;
-        if (qf_store_record_fill(w, "paper", &f, &o, &p, cash, &err) != QF_OK)
+        if (qf_store_record_fill(w, "paper", &f, &o, apply_add, NULL, NULL, NULL, NULL, &err) !=
+            QF_OK)
             _exit(5);
     }
     _exit(0);
@@ -834,6 +881,9 @@ Test(sqlite_orders, killed_writer_leaves_whole_fills_only)
 {
     srand((unsigned)time(NULL));
     for (int round = 0; round < 5; round++) {
+        qf_err err;
+        cr_assert_eq(qf_store_create_account(st, "paper", KILL_CASH, T0, NULL, &err), QF_OK, "%s",
+                     err.msg);
         int fds[2];
         cr_assert_eq(pipe(fds), 0);
         pid_t pid = fork();
@@ -852,7 +902,6 @@ Test(sqlite_orders, killed_writer_leaves_whole_fills_only)
         waitpid(pid, &status, 0);
         cr_assert(WIFSIGNALED(status), "the writer ended before it was killed (status %d)", status);
 
-        qf_err err;
         cr_assert_eq(qf_store_integrity_check(st, &err), QF_OK, "%s", err.msg);
         /* Every fill has its order marked filled, and only those. */
         cr_assert_eq(count("SELECT count(*) FROM orders WHERE status = 'filled'"),
@@ -880,4 +929,270 @@ Test(sqlite_orders, killed_writer_leaves_whole_fills_only)
         td_sql(db, "DELETE FROM fills; DELETE FROM orders; DELETE FROM positions; DELETE FROM "
                    "accounts");
     }
+}
+
+/* ---- several writers: merged order updates, fills on stored values -------- */
+
+Test(sqlite_orders, a_stale_update_never_moves_an_order_back)
+{
+    qf_order_row a = order_row("qf-m-1");
+    insert_ok(&a);
+    qf_order_row stale = a; /* another process's copy, read before the fill */
+    stale.order.status = QF_ORDER_OPEN;
+    qf_order_row now = a;
+    now.order.status = QF_ORDER_PARTIALLY_FILLED;
+    now.order.filled_qty = 0.3;
+    now.order.avg_fill_price = 42000;
+    now.order.updated_at = T0 + 2000;
+    strcpy(now.venue_order_id, "8812733");
+    qf_err err;
+    cr_assert_eq(qf_store_update_order(st, &now, &err), QF_OK, "%s", err.msg);
+
+    /* filled_qty 0 and no venue id over 0.3: both kept, and an order with a
+     * fill is partially filled, not open; updated_at stays the later one. */
+    stale.order.updated_at = T0 + 1000;
+    stale.attempt = 2;
+    cr_assert_eq(qf_store_update_order(st, &stale, &err), QF_OK, "%s", err.msg);
+    qf_order_row got = get_ok("qf-m-1");
+    cr_assert_eq(got.order.filled_qty, 0.3);
+    cr_assert_eq(got.order.avg_fill_price, 42000);
+    cr_assert_eq(got.order.status, QF_ORDER_PARTIALLY_FILLED);
+    cr_assert_str_eq(got.venue_order_id, "8812733");
+    cr_assert_eq(got.order.updated_at, T0 + 2000);
+    cr_assert_eq(got.attempt, 2); /* not a monotonic field: the row's */
+
+    /* Closed is final: cancelled is not reopened by open, nor turned into
+     * rejected; its reason stays. */
+    qf_order_row cancel = got;
+    cancel.order.status = QF_ORDER_CANCELLED;
+    strcpy(cancel.reason, "timed out after 30 s");
+    cr_assert_eq(qf_store_update_order(st, &cancel, &err), QF_OK, "%s", err.msg);
+    qf_order_row reopen = got;
+    reopen.order.status = QF_ORDER_OPEN;
+    cr_assert_eq(qf_store_update_order(st, &reopen, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(get_ok("qf-m-1").order.status, QF_ORDER_CANCELLED);
+    qf_order_row rejected = got;
+    rejected.order.status = QF_ORDER_REJECTED;
+    strcpy(rejected.reason, "late reject");
+    cr_assert_eq(qf_store_update_order(st, &rejected, &err), QF_OK, "%s", err.msg);
+    got = get_ok("qf-m-1");
+    cr_assert_eq(got.order.status, QF_ORDER_CANCELLED);
+    cr_assert_str_eq(got.reason, "timed out after 30 s");
+    /* filled below the quantity does not make it filled either... */
+    qf_order_row part = got;
+    part.order.status = QF_ORDER_FILLED;
+    part.order.filled_qty = 0.4;
+    part.order.avg_fill_price = 42001;
+    cr_assert_eq(qf_store_update_order(st, &part, &err), QF_OK, "%s", err.msg);
+    got = get_ok("qf-m-1");
+    cr_assert_eq(got.order.status, QF_ORDER_CANCELLED);
+    cr_assert_eq(got.order.filled_qty, 0.4); /* more filled is news: taken */
+    /* ...but the whole quantity filled (fills that raced the cancel) does. */
+    qf_order_row full = got;
+    full.order.status = QF_ORDER_FILLED;
+    full.order.filled_qty = 0.5;
+    full.order.avg_fill_price = 42002;
+    full.reason[0] = '\0';
+    cr_assert_eq(qf_store_update_order(st, &full, &err), QF_OK, "%s", err.msg);
+    got = get_ok("qf-m-1");
+    cr_assert_eq(got.order.status, QF_ORDER_FILLED);
+    cr_assert_eq(got.order.filled_qty, 0.5);
+    cr_assert_str_eq(got.reason, "");
+    /* And filled is final. */
+    cr_assert_eq(qf_store_update_order(st, &cancel, &err), QF_OK, "%s", err.msg);
+    got = get_ok("qf-m-1");
+    cr_assert_eq(got.order.status, QF_ORDER_FILLED);
+    cr_assert_eq(got.order.filled_qty, 0.5);
+    cr_assert_eq(got.order.avg_fill_price, 42002);
+}
+
+Test(sqlite_orders, apply_gets_the_stored_position_and_cash_and_its_result_is_checked)
+{
+    qf_order_row o = setup_fill_order(); /* cash 30000 */
+    qf_position eth = position(2, 2500, 0, 0);
+    strcpy(eth.symbol, "ETH/USDT");
+    eth.mark_price = 2600;
+    qf_err err;
+    cr_assert_eq(qf_store_save_portfolio(st, "paper", 30000, &eth, 1, T0, &err), QF_OK, "%s",
+                 err.msg);
+    qf_fill_row f = fill_row("qf-f-1", "T-1", 0.2, 42000, 1);
+    o.order.filled_qty = 0.2;
+    o.order.avg_fill_price = 42000;
+    fixed_apply a;
+    memset(&a, 0, sizeof a);
+    a.pos = position(0.2, 42000, -1, 1);
+    a.cash = 21599;
+    double cash = 0;
+    qf_position *v = NULL;
+    size_t n = 0;
+    cr_assert_eq(qf_store_record_fill(st, "paper", &f, &o, apply_fixed, &a, &cash, &v, &n, &err),
+                 QF_OK, "%s", err.msg);
+    /* Never traded: a flat position of the symbol, mark unknown. */
+    cr_assert_eq(a.calls, 1);
+    cr_assert_str_eq(a.seen_pos.symbol, "BTC/USDT");
+    cr_assert_eq(a.seen_pos.quantity, 0);
+    cr_assert_eq(a.seen_pos.avg_entry, 0);
+    cr_assert_eq(a.seen_pos.fees, 0);
+    cr_assert(isnan(a.seen_pos.mark_price));
+    cr_assert_eq(a.seen_cash, 30000);
+    /* The account as committed, by symbol. */
+    cr_assert_eq(cash, 21599);
+    cr_assert_eq(n, 2);
+    cr_assert_str_eq(v[0].symbol, "BTC/USDT");
+    cr_assert_eq(v[0].quantity, 0.2);
+    cr_assert_str_eq(v[1].symbol, "ETH/USDT");
+    cr_assert_eq(v[1].quantity, 2);
+    cr_assert_eq(v[1].mark_price, 2600);
+    free(v);
+
+    /* A cash row changed by someone else since: apply sees that value. */
+    td_sql(db, "UPDATE accounts SET cash = 12345 WHERE account = 'paper'");
+    qf_fill_row g = fill_row("qf-f-1", "T-2", 0.1, 42100, 0.5);
+    o.order.filled_qty = 0.3;
+    a.pos = position(0.3, 42033, -1.5, 1.5);
+    a.cash = 8134;
+    cr_assert_eq(qf_store_record_fill(st, "paper", &g, &o, apply_fixed, &a, NULL, NULL, NULL, &err),
+                 QF_OK, "%s", err.msg);
+    cr_assert_eq(a.seen_cash, 12345);
+    cr_assert_eq(a.seen_pos.quantity, 0.2);
+    cr_assert_eq(a.seen_pos.realized_pnl, -1);
+
+    /* apply refusing, or returning a bad position or cash: nothing written. */
+    stored_state before = stored("qf-f-1");
+    qf_fill_row h = fill_row("qf-f-1", "T-3", 0.1, 42100, 0.5);
+    o.order.filled_qty = 0.4;
+    a.fail = QF_ERANGE;
+    cr_assert_eq(qf_store_record_fill(st, "paper", &h, &o, apply_fixed, &a, NULL, NULL, NULL, &err),
+                 QF_ERANGE);
+    assert_same_state(stored("qf-f-1"), before);
+    a.fail = QF_OK;
+    a.pos.avg_entry = -1;
+    cr_assert_eq(qf_store_record_fill(st, "paper", &h, &o, apply_fixed, &a, NULL, NULL, NULL, &err),
+                 QF_EINVAL);
+    cr_assert(strstr(err.msg, "avg_entry") != NULL, "%s", err.msg);
+    a.pos.avg_entry = 42000;
+    strcpy(a.pos.symbol, "ETH/USDT");
+    cr_assert_eq(qf_store_record_fill(st, "paper", &h, &o, apply_fixed, &a, NULL, NULL, NULL, &err),
+                 QF_EINVAL);
+    cr_assert(strstr(err.msg, "position") != NULL, "%s", err.msg);
+    assert_same_state(stored("qf-f-1"), before);
+    cr_assert_eq(qf_store_record_fill(st, "paper", &h, &o, NULL, NULL, NULL, NULL, NULL, &err),
+                 QF_EINVAL);
+    assert_same_state(stored("qf-f-1"), before);
+}
+
+Test(sqlite_orders, a_fill_needs_the_account_stored)
+{
+    qf_order_row o = order_row("qf-f-1");
+    insert_ok(&o);
+    qf_fill_row f = fill_row("qf-f-1", "T-1", 0.2, 42000, 1);
+    o.order.filled_qty = 0.2;
+    o.order.avg_fill_price = 42000;
+    qf_position p = position(0.2, 42000, -1, 1);
+    qf_err err;
+    cr_assert_eq(record_abs(st, "paper", &f, &o, &p, 1, &err), QF_ENOTFOUND);
+    cr_assert(strstr(err.msg, "paper") != NULL, "%s", err.msg);
+    cr_assert_eq(count("SELECT count(*) FROM fills"), 0);
+    cr_assert_eq(count("SELECT count(*) FROM positions"), 0);
+    cr_assert_eq(count("SELECT count(*) FROM accounts"), 0);
+    cr_assert_eq(get_ok("qf-f-1").order.filled_qty, 0);
+}
+
+Test(sqlite_orders, trades_recorded_by_two_handles_both_count_in_the_order)
+{
+    qf_order_row o = setup_fill_order(); /* buy 0.5 */
+    qf_store *other = NULL;
+    qf_err err;
+    cr_assert_eq(qf_store_open_sqlite(db, &other, &err), QF_OK, "%s", err.msg);
+    /* Both hold the order as open with nothing filled; each records one
+     * trade and believes it is the first. */
+    qf_order_row mine = o;
+    mine.order.filled_qty = 0.2;
+    mine.order.avg_fill_price = 42000;
+    mine.order.status = QF_ORDER_PARTIALLY_FILLED;
+    qf_order_row theirs = o;
+    theirs.order.filled_qty = 0.3;
+    theirs.order.avg_fill_price = 42010;
+    theirs.order.status = QF_ORDER_PARTIALLY_FILLED;
+    qf_fill_row f1 = fill_row("qf-f-1", "T-1", 0.2, 42000, 1);
+    qf_fill_row f2 = fill_row("qf-f-1", "T-2", 0.3, 42010, 1);
+    cr_assert_eq(
+        qf_store_record_fill(other, "paper", &f2, &theirs, apply_add, NULL, NULL, NULL, NULL, &err),
+        QF_OK, "%s", err.msg);
+    cr_assert_eq(
+        qf_store_record_fill(st, "paper", &f1, &mine, apply_add, NULL, NULL, NULL, NULL, &err),
+        QF_OK, "%s", err.msg);
+    qf_order_row got = get_ok("qf-f-1");
+    cr_assert_eq(got.order.filled_qty, 0.2 + 0.3);
+    cr_assert_eq(got.order.avg_fill_price, (0.2 * 42000 + 0.3 * 42010) / (0.2 + 0.3));
+    cr_assert_eq(got.order.status, QF_ORDER_FILLED);
+    /* ...and both in the position and cash (apply_add on stored values). */
+    stored_state s = stored("qf-f-1");
+    cr_assert_eq(s.qty, 0.3 + 0.2);
+    cr_assert_eq(s.cash, 30000 - (0.3 * 42010 + 1) - (0.2 * 42000 + 1));
+    /* The stale one's later update (0.2 filled, partially) changes nothing. */
+    cr_assert_eq(qf_store_update_order(st, &mine, &err), QF_OK, "%s", err.msg);
+    qf_order_row again = get_ok("qf-f-1");
+    cr_assert_eq(again.order.filled_qty, got.order.filled_qty);
+    cr_assert_eq(again.order.status, QF_ORDER_FILLED);
+    qf_store_close(other);
+}
+
+Test(sqlite_orders, create_account_once_and_marks_only_write_marks)
+{
+    qf_err err;
+    bool created = false;
+    cr_assert_eq(qf_store_create_account(st, "live", 5000, T0, &created, &err), QF_OK, "%s",
+                 err.msg);
+    cr_assert(created);
+    cr_assert_eq(qf_store_create_account(st, "live", 1, T0, &created, &err), QF_OK, "%s", err.msg);
+    cr_assert(!created);
+    cr_assert_eq(count("SELECT count(*) FROM accounts WHERE account = 'live' AND cash = 5000"), 1);
+    cr_assert_eq(qf_store_create_account(st, "live", NAN, T0, NULL, &err), QF_EINVAL);
+    cr_assert_eq(qf_store_create_account(st, "bad name", 1, T0, NULL, &err), QF_EINVAL);
+
+    qf_position ps[2] = {position(0.25, 40000, 12.5, 3), position(-3, 2500, -1, 0.5)};
+    strcpy(ps[1].symbol, "ETH/USDT");
+    cr_assert_eq(qf_store_save_portfolio(st, "paper", 777, ps, 2, T0, &err), QF_OK, "%s", err.msg);
+    /* Marks from a process whose copy is stale (quantity 9, cash ignored). */
+    qf_position marks[3] = {position(9, 1, 0, 0), position(9, 1, 0, 0), position(9, 1, 0, 0)};
+    marks[0].mark_price = 41000;
+    strcpy(marks[1].symbol, "ETH/USDT"); /* NaN: left as stored */
+    strcpy(marks[2].symbol, "SOL/USDT"); /* not stored: skipped */
+    marks[2].mark_price = 150;
+    double cash = 0;
+    qf_position *v = NULL;
+    size_t n = 0;
+    cr_assert_eq(qf_store_mark_positions(st, "paper", marks, 3, T0 + 1, &cash, &v, &n, &err), QF_OK,
+                 "%s", err.msg);
+    cr_assert_eq(cash, 777);
+    cr_assert_eq(n, 2);
+    cr_assert_str_eq(v[0].symbol, "BTC/USDT");
+    cr_assert_eq(v[0].quantity, 0.25);
+    cr_assert_eq(v[0].mark_price, 41000);
+    cr_assert_eq(v[0].realized_pnl, 12.5);
+    cr_assert_eq(v[1].quantity, -3);
+    cr_assert(isnan(v[1].mark_price));
+    free(v);
+    cr_assert_eq(count("SELECT count(*) FROM positions WHERE account = 'paper' AND symbol = "
+                       "'BTC/USDT' AND quantity = 0.25 AND mark_price = 41000"),
+                 1);
+    cr_assert_eq(count("SELECT count(*) FROM positions WHERE symbol = 'SOL/USDT'"), 0);
+    cr_assert_eq(count("SELECT count(*) FROM accounts WHERE account = 'paper' AND cash = 777"), 1);
+
+    marks[0].mark_price = -1;
+    cr_assert_eq(qf_store_mark_positions(st, "paper", marks, 1, T0, NULL, NULL, NULL, &err),
+                 QF_EINVAL);
+    cr_assert(strstr(err.msg, "mark_price") != NULL, "%s", err.msg);
+    marks[0].mark_price = 1;
+    cr_assert_eq(qf_store_mark_positions(st, "nobody", marks, 1, T0, NULL, NULL, NULL, &err),
+                 QF_ENOTFOUND);
+    cr_assert_eq(count("SELECT count(*) FROM positions WHERE mark_price = 1"), 0);
+
+    qf_store *ro = NULL;
+    cr_assert_eq(qf_store_open_sqlite_readonly(db, &ro, &err), QF_OK, "%s", err.msg);
+    cr_assert_eq(qf_store_create_account(ro, "other", 1, T0, NULL, &err), QF_ESTORE);
+    cr_assert_eq(qf_store_mark_positions(ro, "paper", marks, 1, T0, NULL, NULL, NULL, &err),
+                 QF_ESTORE);
+    qf_store_close(ro);
 }
