@@ -8,6 +8,12 @@
  * checks after every fill equity == cash + sum qty * mark, cash against an
  * independent sum of the fills, equity - initial == realized + unrealized,
  * and that the portfolio reloaded from the SQLite store equals memory.
+ * Fees in the base asset (buy 1 BTC @ 100, fee 0.001 BTC: 0.999 BTC, cash
+ * -100, realized -0.1), the quote asset or another (BNB). Two PROCESSES
+ * (fork) sharing one account through their own store handles and
+ * portfolios, taking turns then racing: cash and positions are the sum of
+ * every fill, bit for bit the stored fills replayed in commit order; a
+ * stale portfolio saving a snapshot undoes no fill.
  */
 #include <criterion/criterion.h>
 #include <math.h>

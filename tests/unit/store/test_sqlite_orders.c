@@ -7,7 +7,11 @@
  * QF_EEXIST and changes nothing, a failure after the fill row was written
  * rolls all of it back; every bad field is QF_EINVAL naming it with nothing
  * written; a read-only handle writes nothing (QF_ESTORE); and a process
- * killed (SIGKILL) while recording fills leaves whole fills only.
+ * killed (SIGKILL) while recording fills leaves whole fills only. Several
+ * writers: a stale order update never lowers filled_qty nor reopens a
+ * closed status; apply gets the cash and position as stored and its result
+ * is checked; trades of one order recorded through two handles both count;
+ * an account is created once; marks write nothing but marks.
  */
 #include <criterion/criterion.h>
 #include <math.h>
