@@ -270,8 +270,10 @@ qf_rc qf_coinbase_parse_order(const char *body, size_t len, const char *what, qf
 
 qf_rc qf_coinbase_parse_orders(const char *body, size_t len, const char *what,
                                qf_order_report **out, size_t *out_n, bool *out_has_next,
-                               char *out_cursor, size_t cursor_size, qf_err *err)
+                               char *out_cursor, size_t cursor_size, size_t *out_skipped,
+                               qf_err *err)
 {
+    size_t skipped = 0;
     json_t *root = NULL;
     qf_rc rc = load_object(body, len, what, &root, err);
     if (rc != QF_OK)
@@ -289,8 +291,24 @@ qf_rc qf_coinbase_parse_orders(const char *body, size_t len, const char *what,
         r = calloc(n, sizeof *r);
         if (r == NULL)
             rc = qf_err_set(err, QF_ENOMEM, "%s: out of memory", what);
-        for (size_t i = 0; rc == QF_OK && i < n; i++)
-            rc = order_fields(json_array_get(a, i), what, &r[i], err);
+        size_t kept = 0;
+        qf_err first;
+        for (size_t i = 0; rc == QF_OK && i < n; i++) {
+            qf_err one;
+            qf_rc orc = order_fields(json_array_get(a, i), what, &r[kept], &one);
+            if (orc == QF_OK) {
+                kept++;
+            } else if (out_skipped != NULL && orc == QF_EPARSE) {
+                if (skipped++ == 0)
+                    first = one;
+            } else {
+                rc = qf_err_set(err, orc, "%s", one.msg);
+            }
+        }
+        /* Not one order readable: a garbled reply, not a foreign order. */
+        if (rc == QF_OK && kept == 0 && skipped > 0)
+            rc = qf_err_set(err, QF_EPARSE, "%s", first.msg);
+        n = kept;
     }
     json_decref(root);
     if (rc == QF_OK && strlen(cursor) >= cursor_size)
@@ -303,6 +321,8 @@ qf_rc qf_coinbase_parse_orders(const char *body, size_t len, const char *what,
     *out_n = n;
     *out_has_next = has_next;
     memcpy(out_cursor, cursor, strlen(cursor) + 1);
+    if (out_skipped != NULL)
+        *out_skipped = skipped;
     return QF_OK;
 }
 

@@ -32,11 +32,14 @@ QF_NODISCARD qf_rc qf_coinbase_parse_order(const char *body, size_t len, const c
                                            qf_order_report *out, qf_err *err);
 
 /* GET /orders/historical/batch: {"orders":[...],"has_next","cursor"}.
- * malloc'd array, caller frees (NULL/0 when empty). */
+ * malloc'd array, caller frees (NULL/0 when empty). With out_skipped NULL
+ * an order that does not parse fails the page; otherwise it is left out and
+ * counted there (a foreign order of a kind QuantFlow never places must not
+ * hide ours), while a malformed envelope still fails. */
 QF_NODISCARD qf_rc qf_coinbase_parse_orders(const char *body, size_t len, const char *what,
                                             qf_order_report **out, size_t *out_n,
                                             bool *out_has_next, char *out_cursor,
-                                            size_t cursor_size, qf_err *err);
+                                            size_t cursor_size, size_t *out_skipped, qf_err *err);
 
 /* GET /orders/historical/fills: {"fills":[...],"cursor"}; each stamped with
  * client_id. A fill whose size is in quote (size_in_quote) is converted to

@@ -209,10 +209,14 @@ static qf_rc get_order(qf_exchange *ex, const char *order_id, qf_order_report *o
     return rc;
 }
 
-/* Every page of GET /orders/historical/batch?<filter>; malloc'd array. */
+/* Every page of GET /orders/historical/batch?<filter> (newest first), at
+ * most MAX_PAGES; malloc'd array. *out_truncated: pages remained unread;
+ * *out_skipped: orders left out because they did not parse (both may be
+ * NULL: then either is an error, as an open-orders list must be whole). */
 static qf_rc list_orders(qf_exchange *ex, const char *filter, qf_order_report **out, size_t *out_n,
-                         qf_err *err)
+                         bool *out_truncated, size_t *out_skipped, qf_err *err)
 {
+    size_t skipped_all = 0;
     qf_order_report *all = NULL;
     size_t n = 0;
     char cursor[QF_COINBASE_CURSOR_MAX] = "";
@@ -229,9 +233,11 @@ static qf_rc list_orders(qf_exchange *ex, const char *filter, qf_order_report **
             break;
         qf_order_report *got = NULL;
         size_t k = 0;
-        rc = qf_coinbase_parse_orders(resp.body, resp.len,
-                                      "coinbase GET " API "/orders/historical/batch", &got, &k,
-                                      &more, cursor, sizeof cursor, err);
+        size_t skipped = 0;
+        rc = qf_coinbase_parse_orders(
+            resp.body, resp.len, "coinbase GET " API "/orders/historical/batch", &got, &k, &more,
+            cursor, sizeof cursor, out_skipped != NULL ? &skipped : NULL, err);
+        skipped_all += skipped;
         qf_http_resp_free(&resp);
         if (rc != QF_OK)
             break;
@@ -251,10 +257,16 @@ static qf_rc list_orders(qf_exchange *ex, const char *filter, qf_order_report **
         if (cursor[0] == '\0')
             more = false;
     }
+    if (rc == QF_OK && more && out_truncated == NULL)
+        rc = qf_err_set(err, QF_ERANGE, "coinbase: more than %d pages of orders listed", MAX_PAGES);
     if (rc != QF_OK) {
         free(all);
         return rc;
     }
+    if (out_truncated != NULL)
+        *out_truncated = more;
+    if (out_skipped != NULL)
+        *out_skipped = skipped_all;
     *out = all;
     *out_n = n;
     return QF_OK;
@@ -271,10 +283,22 @@ qf_rc qf_coinbase_query(qf_exchange *ex, const char *symbol, const char *client_
     snprintf(filter, sizeof filter, "product_ids=%s", product);
     qf_order_report *all = NULL;
     size_t n = 0;
-    rc = list_orders(ex, filter, &all, &n, err);
+    bool truncated = false;
+    size_t skipped = 0;
+    rc = list_orders(ex, filter, &all, &n, &truncated, &skipped, err);
     if (rc != QF_OK)
         return rc;
-    rc = qf_err_set(err, QF_ENOTFOUND, "coinbase: no order with client_order_id %s", client_id);
+    /* "Not found" is an answer the order manager acts on (after its grace it
+     * closes the order and lets a new attempt go): only say it when every
+     * order of the product was read. */
+    if (truncated || skipped > 0)
+        rc = qf_err_set(err, QF_EUNKNOWN,
+                        "coinbase: client_order_id %s not among the %zu orders read (%s): "
+                        "outcome unknown",
+                        client_id, n,
+                        truncated ? "more pages remain" : "some orders could not be read");
+    else
+        rc = qf_err_set(err, QF_ENOTFOUND, "coinbase: no order with client_order_id %s", client_id);
     for (size_t i = 0; i < n; i++) {
         if (strcmp(all[i].client_id, client_id) == 0) {
             *out = all[i];
@@ -516,7 +540,7 @@ qf_rc qf_coinbase_open_orders(qf_exchange *ex, const char *symbol, qf_order_repo
             return rc;
         snprintf(filter, sizeof filter, "order_status=OPEN&product_ids=%s", product);
     }
-    return list_orders(ex, filter, out, out_n, err);
+    return list_orders(ex, filter, out, out_n, NULL, NULL, err);
 }
 
 qf_rc qf_coinbase_trades(qf_exchange *ex, const char *symbol, const char *client_id, qf_trade **out,

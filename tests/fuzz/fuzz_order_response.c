@@ -59,8 +59,13 @@ static void coinbase(const char *p, size_t n)
     if (qf_coinbase_parse_order(p, n, "fuzz", &r, &err) == QF_OK)
         check_report(&r);
     qf_order_report *rs = NULL;
-    if (qf_coinbase_parse_orders(p, n, "fuzz", &rs, &k, &more, cursor, sizeof cursor, &err) ==
+    if (qf_coinbase_parse_orders(p, n, "fuzz", &rs, &k, &more, cursor, sizeof cursor, NULL, &err) ==
         QF_OK)
+        free(rs);
+    size_t skipped = 0;
+    rs = NULL;
+    if (qf_coinbase_parse_orders(p, n, "fuzz", &rs, &k, &more, cursor, sizeof cursor, &skipped,
+                                 &err) == QF_OK)
         free(rs);
     qf_trade *t = NULL;
     if (qf_coinbase_parse_fills(p, n, "fuzz", "c", &t, &k, cursor, sizeof cursor, &err) == QF_OK)

@@ -384,12 +384,33 @@ Test(order_parse, coinbase_lists_fills_accounts_cancel_permissions)
     bool more = false;
     char cursor[QF_COINBASE_CURSOR_MAX];
     qf_err err;
-    cr_assert_eq(
-        qf_coinbase_parse_orders(list, strlen(list), C, &r, &n, &more, cursor, sizeof cursor, &err),
-        QF_OK, "%s", err.msg);
+    cr_assert_eq(qf_coinbase_parse_orders(list, strlen(list), C, &r, &n, &more, cursor,
+                                          sizeof cursor, NULL, &err),
+                 QF_OK, "%s", err.msg);
     cr_assert_eq(n, 1);
     cr_assert(more);
     cr_assert_str_eq(cursor, "next-page");
+    cr_assert_str_eq(r[0].client_id, "qf-7f3a9c21-0002");
+    free(r);
+
+    /* A foreign order QuantFlow cannot read (here: a status it does not
+     * know) fails a strict parse, and is left out and counted by a lenient
+     * one, which still returns ours. */
+    char mixed[4608];
+    snprintf(mixed, sizeof mixed,
+             "{\"orders\":[{\"order_id\":\"f-1\",\"status\":\"BRACKETED\"},%.*s],"
+             "\"has_next\":false,\"cursor\":\"\"}",
+             (int)(strlen(inner) - 1), inner);
+    r = NULL;
+    cr_assert_eq(qf_coinbase_parse_orders(mixed, strlen(mixed), C, &r, &n, &more, cursor,
+                                          sizeof cursor, NULL, &err),
+                 QF_EPARSE);
+    size_t skipped = 0;
+    cr_assert_eq(qf_coinbase_parse_orders(mixed, strlen(mixed), C, &r, &n, &more, cursor,
+                                          sizeof cursor, &skipped, &err),
+                 QF_OK, "%s", err.msg);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(skipped, 1);
     cr_assert_str_eq(r[0].client_id, "qf-7f3a9c21-0002");
     free(r);
 
