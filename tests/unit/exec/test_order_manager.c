@@ -428,11 +428,11 @@ static void wait_for_row(qf_store *st, const char *client_id)
     cr_assert_fail("order %s never stored", client_id);
 }
 
-static qf_om_options quick(int64_t grace_ms)
+static qf_om_options quick(int64_t grace_ms, int64_t backoff_ms)
 {
     qf_om_options o = options();
     o.grace_ms = grace_ms;
-    o.backoff_ms = 20;
+    o.backoff_ms = backoff_ms;
     return o;
 }
 
@@ -444,13 +444,15 @@ static qf_om_options quick(int64_t grace_ms)
  * grace counts from the last send. */
 Test(order_manager, a_slow_clock_sync_does_not_make_another_process_send_the_signal_again)
 {
-    qf_om_options o = quick(500);
+    /* B's 8 lookups span 0..1560 ms; a grace counted from the row (old code)
+     * runs out during them, one counted from the send leaves A 1 s. */
+    qf_om_options o = quick(1000, 40);
     open_om(&o); /* process A: its exchange has not learnt the clock yet */
     char *dir_b = qf_test_tmpdir();
     peer b = open_peer(&o, dir_b);
     qf_err err;
     cr_assert_eq(qf_exchange_server_time(b.ex, NULL, &err), QF_OK, "%s", err.msg);
-    qf_mock_fault(mock, "/api/v3/time", QF_MOCK_FAULT_SLOW, 1, 1500);
+    qf_mock_fault(mock, "/api/v3/time", QF_MOCK_FAULT_SLOW, 1, 2000);
     submit_job a = {.om = om, .in = intent(QF_SIDE_BUY, QF_ORDER_MARKET, 0.01, NAN)};
     pthread_t th;
     cr_assert_eq(pthread_create(&th, NULL, run_submit, &a), 0);
@@ -481,7 +483,7 @@ Test(order_manager, a_slow_clock_sync_does_not_make_another_process_send_the_sig
  * the rate limit) is never sent. */
 Test(order_manager, an_order_closed_by_another_process_while_waiting_for_the_rate_limit_is_not_sent)
 {
-    qf_om_options o = quick(300);
+    qf_om_options o = quick(300, 20);
     open_om(&o);
     qf_err err;
     qf_symbol_rules rules;
