@@ -98,8 +98,7 @@ typedef struct qf_store_backend {
      * out_cash NULL: no account wanted back. */
     qf_rc (*record_fill)(qf_store *store, const char *account, const qf_fill_row *fill,
                          const qf_order_row *order_after, qf_store_fill_fn apply, void *ctx,
-                         double *out_cash, qf_position **out_positions, size_t *out_n,
-                         qf_err *err);
+                         double *out_cash, qf_position **out_positions, size_t *out_n, qf_err *err);
     qf_rc (*create_account)(qf_store *store, const char *account, double cash, int64_t time,
                             bool *out_created, qf_err *err);
     qf_rc (*mark_positions)(qf_store *store, const char *account, const qf_position *marks,
