@@ -370,10 +370,21 @@ static bool earlier_unconfirmed(order_ctx *c, const qf_order_intent *in, qf_orde
     return found;
 }
 
-static void print_row(const qf_order_row *r, int json)
+/* Live slippage of the account's last fills (exec/slippage.h); NULL or
+ * empty prints nothing. */
+static json_t *slippage_json(const qf_slippage *sl)
+{
+    if (sl == NULL || qf_slippage_count(sl) == 0)
+        return json_null();
+    return json_pack("{s:I,s:f,s:f}", "fills", (json_int_t)qf_slippage_count(sl), "mean_bps",
+                     qf_slippage_mean(sl), "p95_bps", qf_slippage_p95(sl));
+}
+
+static void print_row(const qf_order_row *r, const qf_slippage *sl, int json)
 {
     if (json) {
         json_t *j = row_json(r);
+        json_object_set_new(j, "slippage", slippage_json(sl));
         char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
         if (s)
             printf("%s\n", s);
@@ -394,6 +405,10 @@ static void print_row(const qf_order_row *r, int json)
     printf("\n");
     if (r->reason[0])
         printf("reason %s\n", r->reason);
+    if (sl != NULL && qf_slippage_count(sl) > 0)
+        printf("slippage over the account's last %zu fills: mean %+.2f bps, p95 %+.2f bps "
+               "(positive = worse than expected)\n",
+               qf_slippage_count(sl), qf_slippage_mean(sl), qf_slippage_p95(sl));
 }
 
 /* A manual order while an earlier run's order of the symbol and side was
@@ -406,7 +421,7 @@ static int show_earlier(order_ctx *c, const qf_order_row *earlier, const order_a
         qf_cli_error(&err);
         return QF_EXIT_FAIL;
     }
-    print_row(&row, a->json);
+    print_row(&row, qf_om_slippage(c->om), a->json);
     const qf_order *o = &row.order;
     const char *side = o->side == QF_SIDE_BUY ? "buy" : "sell";
     if (!qf_om_status_closed(o->status)) {
@@ -466,7 +481,7 @@ int qf_cmd_order(qf_cli *cli, int argc, char **argv)
         !qf_om_status_closed(row.order.status))
         rc = qf_om_wait(c.om, row.order.client_id, (int64_t)a.wait_s * 1000, 500, &row, &err);
     if (row.order.client_id[0])
-        print_row(&row, a.json);
+        print_row(&row, qf_om_slippage(c.om), a.json);
     if (rc == QF_EUNKNOWN)
         fprintf(stderr,
                 "quantflow order: %s; it is never sent twice: run the command again with "

@@ -44,6 +44,40 @@ void qf_om__sleep(const qf_order_manager *om, int64_t ms)
     }
 }
 
+/* The estimator covers the account's last fills, not only this process's:
+ * a restarted worker (or one `quantflow order` run) reports the same
+ * figures. Walks the stored fills newest first, keeping those whose order
+ * had an expected price, then records them oldest first. */
+static qf_rc seed_slippage(qf_order_manager *om, qf_err *err)
+{
+    qf_fill_row *f = NULL;
+    size_t n = 0;
+    qf_rc rc = qf_store_list_fills(om->store, om->venue.account, NULL, &f, &n, err);
+    if (rc != QF_OK)
+        return rc;
+    size_t keep[QF_SLIPPAGE_WINDOW];
+    double expected[QF_SLIPPAGE_WINDOW];
+    size_t k = 0;
+    qf_order_row row;
+    row.order.client_id[0] = '\0';
+    for (size_t i = n; i-- > 0 && k < QF_SLIPPAGE_WINDOW && rc == QF_OK;) {
+        if (strcmp(row.order.client_id, f[i].fill.client_id) != 0)
+            rc = qf_store_get_order(om->store, f[i].fill.client_id, &row, err);
+        if (rc == QF_OK && isfinite(row.expected_price) && row.expected_price > 0.0) {
+            keep[k] = i;
+            expected[k++] = row.expected_price;
+        }
+    }
+    while (rc == QF_OK && k-- > 0) {
+        const qf_fill *x = &f[keep[k]].fill;
+        qf_rc src = qf_slippage_record(&om->slippage, expected[k], x->price, x->side, x->quantity,
+                                       NULL, NULL);
+        (void)src; /* a stored value the estimator refuses is only left out */
+    }
+    free(f);
+    return rc;
+}
+
 qf_rc qf_om_new(const qf_venue *venue, qf_store *store, qf_portfolio *pf, qf_killswitch *ks,
                 const qf_om_options *opts, qf_order_manager **out, qf_err *err)
 {
@@ -67,6 +101,11 @@ qf_rc qf_om_new(const qf_venue *venue, qf_store *store, qf_portfolio *pf, qf_kil
     om->ks = ks;
     om->opt = *opts;
     qf_slippage_init(&om->slippage);
+    qf_rc rc = seed_slippage(om, err);
+    if (rc != QF_OK) {
+        free(om);
+        return qf_err_prefix(err, "order manager: slippage of the stored fills");
+    }
     om->grace_ms = opts->grace_ms >= 0 ? opts->grace_ms : venue->unknown_grace_ms;
     if (om->grace_ms == 0 && opts->min_unknown_queries > 1)
         om->opt.min_unknown_queries = 1; /* a venue that knows at once (paper) */

@@ -137,8 +137,9 @@ QF_NODISCARD qf_rc qf_om_cancel(qf_order_manager *om, const char *client_id, qf_
  * the first error is returned). *out_checked (may be NULL): orders looked at. */
 QF_NODISCARD qf_rc qf_om_reconcile(qf_order_manager *om, size_t *out_checked, qf_err *err);
 
-/* Slippage (expected vs fill price, bps; exec/slippage.h) of the fills this
- * manager recorded, for orders with an expected price. */
+/* Slippage (expected vs fill price, bps; exec/slippage.h) of the account's
+ * last QF_SLIPPAGE_WINDOW fills of orders with an expected price: seeded
+ * from the store when the manager is made, then every fill it records. */
 const qf_slippage *qf_om_slippage(const qf_order_manager *om);
 
 /* True for filled, cancelled, rejected and expired (names: qf_order_status_name). */

@@ -512,3 +512,32 @@ Test(paper_om, pending_order_lost_in_a_crash_is_closed_as_never_sent)
     cr_assert(strncmp(row.reason, "never sent", 10) == 0, "%s", row.reason);
     teardown(&f);
 }
+
+/* The slippage estimator covers the account's stored fills: a new manager
+ * (a restart, another `quantflow order` run) starts with the same window. */
+Test(paper_om, slippage_of_stored_fills_survives_a_restart)
+{
+    fixture f;
+    setup(&f);
+    qf_err err;
+    qf_order_row row;
+    for (int i = 0; i < 3; i++) {
+        set_price(f.paper, 64000.0 + 100.0 * i, T0 + i, 0);
+        qf_order_intent in = intent(i % 2 ? QF_SIDE_SELL : QF_SIDE_BUY, QF_ORDER_MARKET, 0.01, NAN,
+                                    T0 + i * 3600000LL);
+        cr_assert_eq(qf_om_submit(f.om, &in, &row, &err), QF_OK, "%s", err.msg);
+        cr_assert_eq(row.order.status, QF_ORDER_FILLED);
+    }
+    const qf_slippage *before = qf_om_slippage(f.om);
+    cr_assert_eq(qf_slippage_count(before), 3);
+    double mean = qf_slippage_mean(before), p95 = qf_slippage_p95(before);
+    near(mean, 5.0, "every paper fill is half the spread worse: +5 bps");
+    qf_om_free(f.om);
+    f.om = NULL;
+    open_om(&f);
+    const qf_slippage *after = qf_om_slippage(f.om);
+    cr_assert_eq(qf_slippage_count(after), 3);
+    near(qf_slippage_mean(after), mean, "mean after restart");
+    near(qf_slippage_p95(after), p95, "p95 after restart");
+    teardown(&f);
+}
