@@ -25,6 +25,14 @@ qf_om_options qf_om_options_from_config(const qf_config *cfg)
     o.grace_ms = -1;
     o.check_risk = true;
     o.limits = qf_risk_limits_from_config(&cfg->risk);
+    for (size_t i = 0; i < cfg->universe.n_symbols; i++) {
+        const char *q = strchr(cfg->universe.symbols[i], '/');
+        if (q == NULL || (i > 0 && strcmp(o.quote_asset, q + 1) != 0)) {
+            o.quote_asset[0] = '\0';
+            break;
+        }
+        snprintf(o.quote_asset, sizeof o.quote_asset, "%s", q + 1);
+    }
     return o;
 }
 
@@ -419,6 +427,13 @@ qf_rc qf_om_submit(qf_order_manager *om, const qf_order_intent *in, qf_order_row
     qf_rc rc = check_intent(in, err);
     if (rc != QF_OK)
         return rc;
+    const char *quote = strchr(in->symbol, '/');
+    if (om->opt.quote_asset[0] && (quote == NULL || strcmp(quote + 1, om->opt.quote_asset) != 0))
+        return qf_err_set(err, QF_EUNSUPPORTED,
+                          "order: the %s account's cash is kept in %s (the quote asset of "
+                          "universe.symbols); %s is quoted in %s, whose fills it cannot book",
+                          om->venue.account, om->opt.quote_asset, in->symbol,
+                          quote != NULL ? quote + 1 : "?");
     int64_t key_time = in->bar_time >= 0 ? in->bar_time : qf_om__now(om);
     qf_order_row row;
     int attempt = 0;

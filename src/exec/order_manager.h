@@ -76,6 +76,10 @@ typedef struct qf_om_options {
     int64_t grace_ms;          /* < 0: the venue's unknown_grace_ms */
     bool check_risk;           /* run the pre-trade risk checks (risk.* limits) */
     qf_risk_limits limits;
+    /* The asset the account's cash is kept in ("USDT"): an order on a symbol
+     * quoted in another asset is refused (QF_EUNSUPPORTED, nothing stored),
+     * since its fills would move cash in the wrong currency. "": not checked. */
+    char quote_asset[16];
     /* Clock and sleep (tests may replace them); NULL: the real ones. */
     int64_t (*now_ms)(void *ctx);
     void (*sleep_ms)(void *ctx, int64_t ms);
@@ -83,7 +87,8 @@ typedef struct qf_om_options {
 } qf_om_options;
 
 /* execution.order_timeout_seconds, risk.* limits, 3 lookups, 250 ms backoff,
- * 8 lookups per call, the venue's grace. */
+ * 8 lookups per call, the venue's grace; quote_asset = the quote asset every
+ * universe.symbols entry shares ("" when they differ). */
 qf_om_options qf_om_options_from_config(const qf_config *cfg);
 
 /* Binds a venue, the store, the account's portfolio (the venue's account)

@@ -541,3 +541,22 @@ Test(paper_om, slippage_of_stored_fills_survives_a_restart)
     near(qf_slippage_p95(after), p95, "p95 after restart");
     teardown(&f);
 }
+
+/* The account's cash is one asset (USDT: the quote of the default
+ * universe); an order on a symbol quoted in another asset is refused before
+ * anything is stored, as its fills would move cash in the wrong currency. */
+Test(paper_om, a_symbol_quoted_in_another_asset_is_refused)
+{
+    fixture f;
+    setup(&f);
+    qf_order_intent in = intent(QF_SIDE_BUY, QF_ORDER_MARKET, 0.1, NAN, T0);
+    strcpy(in.symbol, "ETH/BTC");
+    qf_order_row row;
+    qf_err err;
+    cr_assert_eq(qf_om_submit(f.om, &in, &row, &err), QF_EUNSUPPORTED);
+    cr_assert(strstr(err.msg, "kept in USDT") != NULL, "%s", err.msg);
+    cr_assert(strstr(err.msg, "ETH/BTC is quoted in BTC") != NULL, "%s", err.msg);
+    cr_assert_eq(count_orders(f.store), 0, "nothing stored");
+    near(qf_portfolio_cash(f.pf), 100000.0, "cash untouched");
+    teardown(&f);
+}
