@@ -150,7 +150,7 @@ static qf_rc fill_fields(const json_t *f, const qf_order_report *r, int64_t time
     memset(t, 0, sizeof *t);
     if (!json_is_object(f))
         return qf_err_set(err, QF_EPARSE, "%s: field fills: expected objects, got %s", what,
-                          qf_of_type_name(f));
+                          qf_venue_json_kind(f));
     qf_rc rc = field_id(f, "tradeId", what, t->trade_id, sizeof t->trade_id, err);
     if (rc == QF_OK)
         rc = qf_of_dec(f, "price", true, what, &t->price, err);
@@ -180,7 +180,7 @@ static qf_rc parse_fills(const json_t *o, const qf_order_report *r, const char *
         return QF_OK;
     if (!json_is_array(fills))
         return qf_err_set(err, QF_EPARSE, "%s: field fills: expected an array, got %s", what,
-                          qf_of_type_name(fills));
+                          qf_venue_json_kind(fills));
     size_t n = json_array_size(fills);
     if (n == 0)
         return QF_OK;
@@ -199,22 +199,11 @@ static qf_rc parse_fills(const json_t *o, const qf_order_report *r, const char *
     return QF_OK;
 }
 
-static qf_rc load_object(const char *body, size_t len, const char *what, json_t **out, qf_err *err)
-{
-    qf_rc rc = qf_of_load(body, len, what, out, err);
-    if (rc == QF_OK && !json_is_object(*out)) {
-        rc = qf_err_set(err, QF_EPARSE, "%s: expected an object, got %s", what,
-                        qf_of_type_name(*out));
-        json_decref(*out);
-    }
-    return rc;
-}
-
 qf_rc qf_binance_parse_order(const char *body, size_t len, const char *what, qf_order_report *out,
                              qf_trade **out_trades, size_t *out_n_trades, qf_err *err)
 {
     json_t *root = NULL;
-    qf_rc rc = load_object(body, len, what, &root, err);
+    qf_rc rc = qf_of_load(body, len, what, JSON_OBJECT, &root, err);
     if (rc != QF_OK)
         return rc;
     qf_order_report r;
@@ -234,22 +223,11 @@ qf_rc qf_binance_parse_order(const char *body, size_t len, const char *what, qf_
     return QF_OK;
 }
 
-static qf_rc load_array(const char *body, size_t len, const char *what, json_t **out, qf_err *err)
-{
-    qf_rc rc = qf_of_load(body, len, what, out, err);
-    if (rc == QF_OK && !json_is_array(*out)) {
-        rc = qf_err_set(err, QF_EPARSE, "%s: expected an array, got %s", what,
-                        qf_of_type_name(*out));
-        json_decref(*out);
-    }
-    return rc;
-}
-
 qf_rc qf_binance_parse_orders(const char *body, size_t len, const char *what, qf_order_report **out,
                               size_t *out_n, qf_err *err)
 {
     json_t *root = NULL;
-    qf_rc rc = load_array(body, len, what, &root, err);
+    qf_rc rc = qf_of_load(body, len, what, JSON_ARRAY, &root, err);
     if (rc != QF_OK)
         return rc;
     size_t n = json_array_size(root);
@@ -260,7 +238,7 @@ qf_rc qf_binance_parse_orders(const char *body, size_t len, const char *what, qf
         const json_t *o = json_array_get(root, i);
         if (!json_is_object(o))
             rc = qf_err_set(err, QF_EPARSE, "%s: element %zu: expected an object, got %s", what, i,
-                            qf_of_type_name(o));
+                            qf_venue_json_kind(o));
         else
             rc = order_fields(o, what, &r[i], err);
     }
@@ -309,7 +287,7 @@ qf_rc qf_binance_parse_trades(const char *body, size_t len, const char *what, co
                               const char *client_id, qf_trade **out, size_t *out_n, qf_err *err)
 {
     json_t *root = NULL;
-    qf_rc rc = load_array(body, len, what, &root, err);
+    qf_rc rc = qf_of_load(body, len, what, JSON_ARRAY, &root, err);
     if (rc != QF_OK)
         return rc;
     size_t n = json_array_size(root);
@@ -321,7 +299,7 @@ qf_rc qf_binance_parse_trades(const char *body, size_t len, const char *what, co
         const json_t *o = json_array_get(root, i);
         if (!json_is_object(o)) {
             rc = qf_err_set(err, QF_EPARSE, "%s: element %zu: expected an object, got %s", what, i,
-                            qf_of_type_name(o));
+                            qf_venue_json_kind(o));
             break;
         }
         rc = trade_row(o, what, client_id, &t[k], err);
@@ -349,13 +327,13 @@ static qf_rc permissions_of(const json_t *root, const char *what, char *out, siz
         return QF_OK;
     if (!json_is_array(p))
         return qf_err_set(err, QF_EPARSE, "%s: field permissions: expected an array, got %s", what,
-                          qf_of_type_name(p));
+                          qf_venue_json_kind(p));
     size_t used = 0;
     for (size_t i = 0; i < json_array_size(p); i++) {
         const json_t *s = json_array_get(p, i);
         if (!json_is_string(s))
             return qf_err_set(err, QF_EPARSE, "%s: field permissions: expected strings, got %s",
-                              what, qf_of_type_name(s));
+                              what, qf_venue_json_kind(s));
         int n =
             snprintf(out + used, size - used, "%s%s", used > 0 ? "," : "", json_string_value(s));
         if (n < 0 || (size_t)n >= size - used)
@@ -372,7 +350,7 @@ static qf_rc fees_of(const json_t *root, const char *what, qf_account_info *a, q
         if (!json_is_object(rates))
             return qf_err_set(err, QF_EPARSE,
                               "%s: field commissionRates: expected an object, got %s", what,
-                              qf_of_type_name(rates));
+                              qf_venue_json_kind(rates));
         qf_rc rc = qf_of_dec(rates, "maker", true, what, &a->maker_fee, err);
         if (rc == QF_OK)
             rc = qf_of_dec(rates, "taker", true, what, &a->taker_fee, err);
@@ -397,7 +375,7 @@ static qf_rc balances_of(const json_t *root, const char *what, qf_balance **out,
         return b == NULL
                    ? qf_err_set(err, QF_EPARSE, "%s: field balances is missing", what)
                    : qf_err_set(err, QF_EPARSE, "%s: field balances: expected an array, got %s",
-                                what, qf_of_type_name(b));
+                                what, qf_venue_json_kind(b));
     size_t n = json_array_size(b);
     qf_balance *v = n > 0 ? calloc(n, sizeof *v) : NULL;
     if (n > 0 && v == NULL)
@@ -430,7 +408,7 @@ qf_rc qf_binance_parse_account(const char *body, size_t len, const char *what,
                                qf_err *err)
 {
     json_t *root = NULL;
-    qf_rc rc = load_object(body, len, what, &root, err);
+    qf_rc rc = qf_of_load(body, len, what, JSON_OBJECT, &root, err);
     if (rc != QF_OK)
         return rc;
     qf_account_info a;

@@ -37,17 +37,6 @@ bool qf_coinbase_status(const char *s, double filled_size, qf_order_status *out)
     return true;
 }
 
-static qf_rc load_object(const char *body, size_t len, const char *what, json_t **out, qf_err *err)
-{
-    qf_rc rc = qf_of_load(body, len, what, out, err);
-    if (rc == QF_OK && !json_is_object(*out)) {
-        rc = qf_err_set(err, QF_EPARSE, "%s: expected an object, got %s", what,
-                        qf_of_type_name(*out));
-        json_decref(*out);
-    }
-    return rc;
-}
-
 /* The member `field` of obj, which must be an array (absent: empty). */
 static qf_rc array_field(const json_t *obj, const char *field, const char *what, const json_t **out,
                          qf_err *err)
@@ -59,7 +48,7 @@ static qf_rc array_field(const json_t *obj, const char *field, const char *what,
     }
     if (!json_is_array(a))
         return qf_err_set(err, QF_EPARSE, "%s: field %s: expected an array, got %s", what, field,
-                          qf_of_type_name(a));
+                          qf_venue_json_kind(a));
     *out = a;
     return QF_OK;
 }
@@ -141,7 +130,7 @@ static qf_rc configuration(const json_t *o, const char *what, qf_order_report *r
     if (!json_is_object(cfg) || json_object_size(cfg) == 0)
         return qf_err_set(err, QF_EPARSE,
                           "%s: field order_configuration: expected one configuration, got %s", what,
-                          qf_of_type_name(cfg));
+                          qf_venue_json_kind(cfg));
     const char *kind = json_object_iter_key(json_object_iter((json_t *)cfg));
     const json_t *c = json_object_get(cfg, kind);
     if (!json_is_object(c))
@@ -159,7 +148,7 @@ static qf_rc order_fields(const json_t *o, const char *what, qf_order_report *r,
     memset(r, 0, sizeof *r);
     if (!json_is_object(o))
         return qf_err_set(err, QF_EPARSE, "%s: expected an order object, got %s", what,
-                          qf_of_type_name(o));
+                          qf_venue_json_kind(o));
     const char *st = NULL;
     double filled = NAN;
     double avg = NAN;
@@ -207,7 +196,7 @@ qf_rc qf_coinbase_parse_create(const char *body, size_t len, const char *what, c
                                size_t size, qf_err *err)
 {
     json_t *root = NULL;
-    qf_rc rc = load_object(body, len, what, &root, err);
+    qf_rc rc = qf_of_load(body, len, what, JSON_OBJECT, &root, err);
     if (rc != QF_OK)
         return rc;
     bool ok = false;
@@ -253,7 +242,7 @@ qf_rc qf_coinbase_parse_order(const char *body, size_t len, const char *what, qf
                               qf_err *err)
 {
     json_t *root = NULL;
-    qf_rc rc = load_object(body, len, what, &root, err);
+    qf_rc rc = qf_of_load(body, len, what, JSON_OBJECT, &root, err);
     if (rc != QF_OK)
         return rc;
     qf_order_report r;
@@ -275,7 +264,7 @@ qf_rc qf_coinbase_parse_orders(const char *body, size_t len, const char *what,
 {
     size_t skipped = 0;
     json_t *root = NULL;
-    qf_rc rc = load_object(body, len, what, &root, err);
+    qf_rc rc = qf_of_load(body, len, what, JSON_OBJECT, &root, err);
     if (rc != QF_OK)
         return rc;
     const json_t *a = NULL;
@@ -332,7 +321,7 @@ static qf_rc fill_fields(const json_t *f, const char *what, const char *client_i
     memset(t, 0, sizeof *t);
     if (!json_is_object(f))
         return qf_err_set(err, QF_EPARSE, "%s: field fills: expected objects, got %s", what,
-                          qf_of_type_name(f));
+                          qf_venue_json_kind(f));
     bool in_quote = false;
     const char *liq = NULL;
     qf_rc rc = qf_of_copy(f, "trade_id", true, what, t->trade_id, sizeof t->trade_id, err);
@@ -376,7 +365,7 @@ qf_rc qf_coinbase_parse_fills(const char *body, size_t len, const char *what, co
                               qf_err *err)
 {
     json_t *root = NULL;
-    qf_rc rc = load_object(body, len, what, &root, err);
+    qf_rc rc = qf_of_load(body, len, what, JSON_OBJECT, &root, err);
     if (rc != QF_OK)
         return rc;
     const json_t *a = NULL;
@@ -417,7 +406,7 @@ static qf_rc money(const json_t *o, const char *field, const char *what, double 
     }
     if (!json_is_object(m))
         return qf_err_set(err, QF_EPARSE, "%s: field %s: expected an object, got %s", what, field,
-                          qf_of_type_name(m));
+                          qf_venue_json_kind(m));
     return qf_of_dec(m, "value", true, what, out, err);
 }
 
@@ -426,7 +415,7 @@ qf_rc qf_coinbase_parse_accounts(const char *body, size_t len, const char *what,
                                  size_t cursor_size, qf_err *err)
 {
     json_t *root = NULL;
-    qf_rc rc = load_object(body, len, what, &root, err);
+    qf_rc rc = qf_of_load(body, len, what, JSON_OBJECT, &root, err);
     if (rc != QF_OK)
         return rc;
     const json_t *a = NULL;
@@ -475,7 +464,7 @@ qf_rc qf_coinbase_parse_cancel(const char *body, size_t len, const char *what, c
                                qf_err *err)
 {
     json_t *root = NULL;
-    qf_rc rc = load_object(body, len, what, &root, err);
+    qf_rc rc = qf_of_load(body, len, what, JSON_OBJECT, &root, err);
     if (rc != QF_OK)
         return rc;
     const json_t *a = NULL;
@@ -509,7 +498,7 @@ qf_rc qf_coinbase_parse_permissions(const char *body, size_t len, const char *wh
                                     qf_account_info *out, qf_err *err)
 {
     json_t *root = NULL;
-    qf_rc rc = load_object(body, len, what, &root, err);
+    qf_rc rc = qf_of_load(body, len, what, JSON_OBJECT, &root, err);
     if (rc != QF_OK)
         return rc;
     qf_account_info a;

@@ -9,28 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *qf_of_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    case JSON_NULL:
-        return "null";
-    }
-    return "an unknown value";
-}
-
-qf_rc qf_of_load(const char *body, size_t len, const char *what, json_t **out, qf_err *err)
+qf_rc qf_of_load(const char *body, size_t len, const char *what, json_type want, json_t **out,
+                 qf_err *err)
 {
     size_t i = 0;
     while (i < len && (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' || body[i] == '\t'))
@@ -44,6 +24,13 @@ qf_rc qf_of_load(const char *body, size_t len, const char *what, json_t **out, q
     if (root == NULL)
         return qf_err_set(err, QF_EPARSE, "%s: the reply is not valid JSON (%s at byte %d of %zu)",
                           what, je.text, je.position, len);
+    if (json_typeof(root) != want) {
+        qf_rc rc =
+            qf_err_set(err, QF_EPARSE, "%s: expected %s, got %s", what,
+                       want == JSON_ARRAY ? "an array" : "an object", qf_venue_json_kind(root));
+        json_decref(root);
+        return rc;
+    }
     *out = root;
     return QF_OK;
 }
@@ -63,7 +50,7 @@ static qf_rc wrong(const json_t *v, const char *field, const char *expected, con
                    qf_err *err)
 {
     return qf_err_set(err, QF_EPARSE, "%s: field %s: expected %s, got %s", what, field, expected,
-                      qf_of_type_name(v));
+                      qf_venue_json_kind(v));
 }
 
 qf_rc qf_of_str(const json_t *obj, const char *field, bool required, const char *what,

@@ -7,7 +7,7 @@
  * error ("binance GET /api/v3/order: field price: expected a decimal string,
  * got a number") and writes its out-parameter only on success. Decimal
  * strings are plain decimals ("0.00100000", "-1.5"): no exponent, no spaces,
- * no hex, no inf/nan.
+ * no hex, no inf/nan. Type names in messages come from qf_venue_json_kind.
  */
 #ifndef QF_MARKET_ORDER_FIELDS_H
 #define QF_MARKET_ORDER_FIELDS_H
@@ -18,11 +18,14 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "market/venue_json.h"
 
-/* Parses a reply body. An empty body, an HTML page or anything that is not
- * JSON is QF_EPARSE naming `what`; *out (a new reference) on success. */
-QF_NODISCARD qf_rc qf_of_load(const char *body, size_t len, const char *what, json_t **out,
-                              qf_err *err);
+/* Parses a reply body whose top level must be of type `want` (JSON_OBJECT
+ * or JSON_ARRAY). An empty body, an HTML page, anything that is not JSON or
+ * a top level of another type is QF_EPARSE naming `what`; *out (a new
+ * reference) on success. */
+QF_NODISCARD qf_rc qf_of_load(const char *body, size_t len, const char *what, json_type want,
+                              json_t **out, qf_err *err);
 
 /* A string field. Absent or null: QF_EPARSE when required, else *out = NULL. */
 QF_NODISCARD qf_rc qf_of_str(const json_t *obj, const char *field, bool required, const char *what,
@@ -43,8 +46,5 @@ QF_NODISCARD qf_rc qf_of_bool(const json_t *obj, const char *field, bool require
 
 /* A plain decimal string to a double; false when s is not one. */
 bool qf_of_parse_decimal(const char *s, double *out);
-
-/* The JSON type's name, for messages ("a number", "an object"). */
-const char *qf_of_type_name(const json_t *v);
 
 #endif
