@@ -64,12 +64,8 @@ int main(void)
     /* The request bucket (1200/min by default) would pace the order loop:
      * the bench measures the round trip, not our own throttle. */
     cfg.exchanges.binance.rate_limit_rpm = 60000;
-    snprintf(cfg.exchanges.binance.base_url, sizeof cfg.exchanges.binance.base_url, "%s",
-             qf_mock_url(mock));
-    snprintf(cfg.exchanges.binance.api_key, sizeof cfg.exchanges.binance.api_key, "%s",
-             QF_MOCK_BINANCE_KEY);
-    snprintf(cfg.exchanges.binance.api_secret, sizeof cfg.exchanges.binance.api_secret, "%s",
-             QF_MOCK_BINANCE_SECRET);
+    qf_mock_config_urls(mock, &cfg);
+    qf_mock_config_keys(&cfg);
     qf_exchange *ex = NULL;
     if (qf_exchange_open(&cfg, "binance", &ex, &err) != QF_OK)
         return fail("exchange", &err);

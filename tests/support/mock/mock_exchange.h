@@ -6,8 +6,9 @@
  *     qf_mock *m = NULL;  qf_err err;
  *     qf_mock_opts o = {0};                         // ephemeral port, data/, 2025-03-01
  *     cr_assert_eq(qf_mock_start(&o, &m, &err), QF_OK, "%s", err.msg);
- *     // point exchanges.binance.base_url and exchanges.coinbase.base_url at qf_mock_url(m);
- *     // sign with QF_MOCK_BINANCE_KEY/SECRET or QF_MOCK_COINBASE_KEY_NAME/PRIVATE_PEM
+ *     qf_config cfg;  qf_config_init(&cfg);
+ *     qf_mock_config_urls(m, &cfg);   // both venues' base_url at the mock
+ *     qf_mock_config_keys(&cfg);      // QF_MOCK_BINANCE_KEY/SECRET, QF_MOCK_COINBASE_KEY_NAME/PEM
  *     qf_mock_fault(m, "/api/v3/order", QF_MOCK_FAULT_ACK_500, 1, 0);  // next order: unknown
  * outcome qf_mock_advance(m, 3600 * 1000);              // one hour: resting limits may fill
  *     cr_assert_eq(qf_mock_count_orders(m, "qf-abc-1"), 1);
@@ -36,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config.h"
 #include "core/err.h"
 
 typedef struct qf_mock qf_mock;
@@ -84,6 +86,12 @@ void qf_mock_stop(qf_mock *m);
 /* "http://127.0.0.1:PORT"; both venues share it. */
 const char *qf_mock_url(const qf_mock *m);
 int qf_mock_port(const qf_mock *m);
+/* Points exchanges.binance.base_url and exchanges.coinbase.base_url of cfg
+ * at the mock. */
+void qf_mock_config_urls(const qf_mock *m, qf_config *cfg);
+/* Puts the mock's test credentials in cfg: QF_MOCK_BINANCE_KEY/SECRET and
+ * QF_MOCK_COINBASE_KEY_NAME/PRIVATE_PEM (ES256). */
+void qf_mock_config_keys(qf_config *cfg);
 
 /* The mock clock in ms: start + wall time elapsed since qf_mock_start (none
  * with frozen_clock) +

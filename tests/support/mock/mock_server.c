@@ -616,6 +616,22 @@ const char *qf_mock_url(const qf_mock *m)
     return m->url;
 }
 
+void qf_mock_config_urls(const qf_mock *m, qf_config *cfg)
+{
+    snprintf(cfg->exchanges.binance.base_url, sizeof cfg->exchanges.binance.base_url, "%s", m->url);
+    snprintf(cfg->exchanges.coinbase.base_url, sizeof cfg->exchanges.coinbase.base_url, "%s",
+             m->url);
+}
+
+void qf_mock_config_keys(qf_config *cfg)
+{
+    qf_config_exchange *b = &cfg->exchanges.binance, *c = &cfg->exchanges.coinbase;
+    snprintf(b->api_key, sizeof b->api_key, "%s", QF_MOCK_BINANCE_KEY);
+    snprintf(b->api_secret, sizeof b->api_secret, "%s", QF_MOCK_BINANCE_SECRET);
+    snprintf(c->api_key, sizeof c->api_key, "%s", QF_MOCK_COINBASE_KEY_NAME);
+    snprintf(c->api_secret, sizeof c->api_secret, "%s", QF_MOCK_COINBASE_PRIVATE_PEM);
+}
+
 int qf_mock_port(const qf_mock *m)
 {
     return m->port;

@@ -73,12 +73,8 @@ static void setup(void)
     cr_assert_eq(qf_mock_start(&mo, &mock, &err), QF_OK, "%s", err.msg);
     qf_config cfg;
     qf_config_init(&cfg);
-    snprintf(cfg.exchanges.binance.base_url, sizeof cfg.exchanges.binance.base_url, "%s",
-             qf_mock_url(mock));
-    snprintf(cfg.exchanges.binance.api_key, sizeof cfg.exchanges.binance.api_key, "%s",
-             QF_MOCK_BINANCE_KEY);
-    snprintf(cfg.exchanges.binance.api_secret, sizeof cfg.exchanges.binance.api_secret, "%s",
-             QF_MOCK_BINANCE_SECRET);
+    qf_mock_config_urls(mock, &cfg);
+    qf_mock_config_keys(&cfg);
     cr_assert_eq(qf_exchange_open(&cfg, "binance", &ex, &err), QF_OK, "%s", err.msg);
     char path[512];
     snprintf(path, sizeof path, "%s/qf.db", dir);
@@ -373,12 +369,8 @@ static peer open_peer(const qf_om_options *o, const char *ratelimit_dir)
         setenv("QF_RATELIMIT_DIR", ratelimit_dir, 1);
     qf_config cfg;
     qf_config_init(&cfg);
-    snprintf(cfg.exchanges.binance.base_url, sizeof cfg.exchanges.binance.base_url, "%s",
-             qf_mock_url(mock));
-    snprintf(cfg.exchanges.binance.api_key, sizeof cfg.exchanges.binance.api_key, "%s",
-             QF_MOCK_BINANCE_KEY);
-    snprintf(cfg.exchanges.binance.api_secret, sizeof cfg.exchanges.binance.api_secret, "%s",
-             QF_MOCK_BINANCE_SECRET);
+    qf_mock_config_urls(mock, &cfg);
+    qf_mock_config_keys(&cfg);
     cr_assert_eq(qf_exchange_open(&cfg, "binance", &p.ex, &err), QF_OK, "%s", err.msg);
     setenv("QF_RATELIMIT_DIR", dir, 1);
     char path[512];

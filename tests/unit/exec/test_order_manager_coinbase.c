@@ -82,12 +82,8 @@ static void setup(void)
     cr_assert_eq(qf_mock_start(&mo, &mock, &err), QF_OK, "%s", err.msg);
     qf_config cfg;
     qf_config_init(&cfg);
-    snprintf(cfg.exchanges.coinbase.base_url, sizeof cfg.exchanges.coinbase.base_url, "%s",
-             qf_mock_url(mock));
-    snprintf(cfg.exchanges.coinbase.api_key, sizeof cfg.exchanges.coinbase.api_key, "%s",
-             QF_MOCK_COINBASE_KEY_NAME);
-    snprintf(cfg.exchanges.coinbase.api_secret, sizeof cfg.exchanges.coinbase.api_secret, "%s",
-             QF_MOCK_COINBASE_PRIVATE_PEM);
+    qf_mock_config_urls(mock, &cfg);
+    qf_mock_config_keys(&cfg);
     /* The client-side budget is test_ratelimit's subject; it would only
      * slow the clock-walking scenarios here. */
     cfg.exchanges.coinbase.rate_limit_rpm = 60000;

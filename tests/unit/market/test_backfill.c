@@ -56,8 +56,7 @@ static qf_exchange *open_ex(void)
     qf_err err;
     qf_config cfg;
     qf_config_init(&cfg);
-    snprintf(cfg.exchanges.binance.base_url, sizeof cfg.exchanges.binance.base_url, "%s",
-             qf_mock_url(g_mock));
+    qf_mock_config_urls(g_mock, &cfg);
     cfg.execution.max_retries = 2;
     qf_exchange *ex = NULL;
     cr_assert_eq(qf_exchange_open(&cfg, "binance", &ex, &err), QF_OK, "%s", err.msg);

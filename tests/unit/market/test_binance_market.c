@@ -33,8 +33,7 @@ static void open_ex(int64_t start_ms)
     setenv("QF_RATELIMIT_DIR", g_dir, 1);
     qf_config cfg;
     qf_config_init(&cfg);
-    snprintf(cfg.exchanges.binance.base_url, sizeof cfg.exchanges.binance.base_url, "%s",
-             qf_mock_url(g_mock));
+    qf_mock_config_urls(g_mock, &cfg);
     cr_assert_eq(qf_exchange_open(&cfg, "binance", &g_ex, &err), QF_OK, "%s", err.msg);
     g_csv = qf_test_bars("BTCUSDT");
 }
@@ -287,8 +286,7 @@ Test(binance_market, a_418_bans_every_later_call)
     /* A second handle (another process would do the same) sees the ban too. */
     qf_config cfg;
     qf_config_init(&cfg);
-    snprintf(cfg.exchanges.binance.base_url, sizeof cfg.exchanges.binance.base_url, "%s",
-             qf_mock_url(g_mock));
+    qf_mock_config_urls(g_mock, &cfg);
     qf_exchange *ex2 = NULL;
     cr_assert_eq(qf_exchange_open(&cfg, "binance", &ex2, &err), QF_OK, "%s", err.msg);
     cr_assert_eq(qf_exchange_ticker(ex2, "BTC/USDT", &t, &err), QF_ERATELIMIT);

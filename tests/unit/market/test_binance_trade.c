@@ -20,8 +20,7 @@ static qf_exchange *open_binance(const char *key, const char *secret)
 {
     qf_config cfg;
     qf_config_init(&cfg);
-    snprintf(cfg.exchanges.binance.base_url, sizeof cfg.exchanges.binance.base_url, "%s",
-             qf_mock_url(mock));
+    qf_mock_config_urls(mock, &cfg);
     snprintf(cfg.exchanges.binance.api_key, sizeof cfg.exchanges.binance.api_key, "%s", key);
     snprintf(cfg.exchanges.binance.api_secret, sizeof cfg.exchanges.binance.api_secret, "%s",
              secret);

@@ -38,8 +38,7 @@ static void setup(void)
     setenv("QF_RATELIMIT_DIR", g_dir, 1);
     qf_config cfg;
     qf_config_init(&cfg);
-    snprintf(cfg.exchanges.coinbase.base_url, sizeof cfg.exchanges.coinbase.base_url, "%s",
-             qf_mock_url(g_mock));
+    qf_mock_config_urls(g_mock, &cfg);
     cr_assert_eq(qf_exchange_open(&cfg, "coinbase", &g_ex, &err), QF_OK, "%s", err.msg);
     g_csv4 = qf_test_bars("BTCUSDT");
 }
@@ -184,10 +183,7 @@ static qf_exchange *open_on(qf_mock *m, const char *venue)
 {
     qf_config cfg;
     qf_config_init(&cfg);
-    snprintf(cfg.exchanges.coinbase.base_url, sizeof cfg.exchanges.coinbase.base_url, "%s",
-             qf_mock_url(m));
-    snprintf(cfg.exchanges.binance.base_url, sizeof cfg.exchanges.binance.base_url, "%s",
-             qf_mock_url(m));
+    qf_mock_config_urls(m, &cfg);
     qf_exchange *e = NULL;
     qf_err err;
     cr_assert_eq(qf_exchange_open(&cfg, venue, &e, &err), QF_OK, "%s", err.msg);

@@ -24,8 +24,7 @@ static qf_exchange *open_coinbase(const char *key, const char *secret)
 {
     qf_config cfg;
     qf_config_init(&cfg);
-    snprintf(cfg.exchanges.coinbase.base_url, sizeof cfg.exchanges.coinbase.base_url, "%s",
-             qf_mock_url(mock));
+    qf_mock_config_urls(mock, &cfg);
     snprintf(cfg.exchanges.coinbase.api_key, sizeof cfg.exchanges.coinbase.api_key, "%s", key);
     snprintf(cfg.exchanges.coinbase.api_secret, sizeof cfg.exchanges.coinbase.api_secret, "%s",
              secret);

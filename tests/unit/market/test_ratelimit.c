@@ -161,8 +161,7 @@ static pid_t hammer(qf_mock *m, const char *dir, int64_t start_at)
     setenv("QF_RATELIMIT_DIR", dir, 1);
     qf_config cfg;
     qf_config_init(&cfg);
-    snprintf(cfg.exchanges.binance.base_url, sizeof cfg.exchanges.binance.base_url, "%s",
-             qf_mock_url(m));
+    qf_mock_config_urls(m, &cfg);
     qf_exchange *ex = NULL;
     qf_err err;
     if (qf_exchange_open(&cfg, "binance", &ex, &err) != QF_OK)
@@ -246,12 +245,8 @@ Test(ratelimit, new_orders_wait_for_the_orders_window_instead_of_a_429)
     qf_config cfg;
     qf_config_init(&cfg);
     cfg.exchanges.binance.rate_limit_rpm = 60000;
-    snprintf(cfg.exchanges.binance.base_url, sizeof cfg.exchanges.binance.base_url, "%s",
-             qf_mock_url(m));
-    snprintf(cfg.exchanges.binance.api_key, sizeof cfg.exchanges.binance.api_key, "%s",
-             QF_MOCK_BINANCE_KEY);
-    snprintf(cfg.exchanges.binance.api_secret, sizeof cfg.exchanges.binance.api_secret, "%s",
-             QF_MOCK_BINANCE_SECRET);
+    qf_mock_config_urls(m, &cfg);
+    qf_mock_config_keys(&cfg);
     qf_exchange *ex = NULL;
     cr_assert_eq(qf_exchange_open(&cfg, "binance", &ex, &err), QF_OK, "%s", err.msg);
     int64_t t0 = qf_time_now_ms();
