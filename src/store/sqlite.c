@@ -244,6 +244,33 @@ void sq_done(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
+qf_rc sq_step_write(sqlite_store *s, sqlite3_stmt *st, const char *what, int64_t *out_changes,
+                    qf_err *err)
+{
+    int src = sqlite3_step(st);
+    sq_done(st);
+    if (src != SQLITE_DONE)
+        return sq_fail(s, src, what, err);
+    if (out_changes != NULL)
+        *out_changes = sqlite3_changes64(s->db);
+    return QF_OK;
+}
+
+qf_rc sq_push(void **v, size_t *n, size_t *cap, const void *row, size_t size, qf_err *err)
+{
+    if (*n == *cap) {
+        size_t c = *cap == 0 ? 16 : *cap * 2;
+        void *p = realloc(*v, c * size);
+        if (p == NULL)
+            return qf_err_set(err, QF_ENOMEM, "store: out of memory listing %zu rows", *n);
+        *v = p;
+        *cap = c;
+    }
+    memcpy((char *)*v + *n * size, row, size);
+    (*n)++;
+    return QF_OK;
+}
+
 static qf_rc run_simple(sqlite_store *s, sq_stmt_id id, const char *what, qf_err *err)
 {
     sqlite3_stmt *st = NULL;

@@ -106,6 +106,15 @@ qf_rc sq_stmt(sqlite_store *s, sq_stmt_id id, sqlite3_stmt **out, qf_err *err);
 /* Resets a statement taken with sq_stmt (ends its read) and clears bindings. */
 void sq_done(sqlite3_stmt *st);
 
+/* Runs a bound write statement once and resets it (sq_done); a failure is
+ * sq_fail naming `what`. *out_changes (may be NULL) gets the rows changed. */
+qf_rc sq_step_write(sqlite_store *s, sqlite3_stmt *st, const char *what, int64_t *out_changes,
+                    qf_err *err);
+
+/* Appends one row of `size` bytes to the growing array *v (*n rows of *cap
+ * capacity, doubled when full); QF_ENOMEM leaves *v as it was. */
+qf_rc sq_push(void **v, size_t *n, size_t *cap, const void *row, size_t size, qf_err *err);
+
 /* BEGIN IMMEDIATE (takes the write lock now, waiting up to busy_timeout),
  * COMMIT, and ROLLBACK (best effort: used on the failure path only). */
 qf_rc sq_begin(sqlite_store *s, const char *what, qf_err *err);

@@ -179,20 +179,6 @@ static qf_rc read_order(sqlite_store *s, sqlite3_stmt *st, qf_order_row *out, qf
     return QF_OK;
 }
 
-/* Runs a bound write statement once and resets it; *out_changes (may be
- * NULL) gets the rows it changed. */
-static qf_rc step_write(sqlite_store *s, sqlite3_stmt *st, const char *what, int *out_changes,
-                        qf_err *err)
-{
-    int src = sqlite3_step(st);
-    sq_done(st);
-    if (src != SQLITE_DONE)
-        return sq_fail(s, src, what, err);
-    if (out_changes != NULL)
-        *out_changes = sqlite3_changes(s->db);
-    return QF_OK;
-}
-
 qf_rc sq_insert_order(qf_store *store, const qf_order_row *row, qf_err *err)
 {
     sqlite_store *s = sq_from(store);
@@ -314,7 +300,7 @@ static qf_rc update_locked(sqlite_store *s, const qf_order_row *row, qf_err *err
         sq_done(st);
         return rc;
     }
-    return step_write(s, st, "updating an order", NULL, err);
+    return sq_step_write(s, st, "updating an order", NULL, err);
 }
 
 /* BEGIN IMMEDIATE, body, COMMIT; ROLLBACK on any failure. */
@@ -344,22 +330,6 @@ qf_rc sq_update_order(qf_store *store, const qf_order_row *row, qf_err *err)
     return in_transaction(sq_from(store), "update an order", update_body, (void *)row, err);
 }
 
-/* Appends a copy of *row to the growing array *v (n used, *cap allocated). */
-static qf_rc push(void **v, size_t *n, size_t *cap, const void *row, size_t size, qf_err *err)
-{
-    if (*n == *cap) {
-        size_t c = *cap == 0 ? 16 : *cap * 2;
-        void *p = realloc(*v, c * size);
-        if (p == NULL)
-            return qf_err_set(err, QF_ENOMEM, "store: out of memory listing %zu rows", *n);
-        *v = p;
-        *cap = c;
-    }
-    memcpy((char *)*v + *n * size, row, size);
-    (*n)++;
-    return QF_OK;
-}
-
 qf_rc sq_list_orders(qf_store *store, const char *account, unsigned status_mask, qf_order_row **out,
                      size_t *out_n, qf_err *err)
 {
@@ -380,7 +350,7 @@ qf_rc sq_list_orders(qf_store *store, const char *account, unsigned status_mask,
         qf_order_row r;
         rc = read_order(s, st, &r, err);
         if (rc == QF_OK && (status_mask & (1u << r.order.status)) != 0)
-            rc = push(&v, &n, &cap, &r, sizeof r, err);
+            rc = sq_push(&v, &n, &cap, &r, sizeof r, err);
     }
     if (rc == QF_OK && src != SQLITE_DONE)
         rc = sq_fail(s, src, "listing orders", err);
@@ -396,7 +366,7 @@ qf_rc sq_list_orders(qf_store *store, const char *account, unsigned status_mask,
 
 /* ---- fills ------------------------------------------------------------------ */
 
-static qf_rc insert_fill(sqlite_store *s, const qf_fill_row *r, int *out_changes, qf_err *err)
+static qf_rc insert_fill(sqlite_store *s, const qf_fill_row *r, int64_t *out_changes, qf_err *err)
 {
     const qf_fill *f = &r->fill;
     sqlite3_stmt *st = NULL;
@@ -422,7 +392,7 @@ static qf_rc insert_fill(sqlite_store *s, const qf_fill_row *r, int *out_changes
         sq_done(st);
         return rc;
     }
-    return step_write(s, st, "inserting a fill", out_changes, err);
+    return sq_step_write(s, st, "inserting a fill", out_changes, err);
 }
 
 static qf_rc read_fill(sqlite_store *s, sqlite3_stmt *st, qf_fill_row *out, qf_err *err)
@@ -557,7 +527,7 @@ static qf_rc record_fill_body(sqlite_store *s, void *arg, qf_err *err)
     fill_args *a = arg;
     const qf_fill *f = &a->fill->fill;
     qf_rc rc = check_fill_order(s, a, err);
-    int changes = 0;
+    int64_t changes = 0;
     if (rc == QF_OK)
         rc = insert_fill(s, a->fill, &changes, err);
     if (rc == QF_OK && changes == 0)
@@ -625,7 +595,7 @@ qf_rc sq_list_fills(qf_store *store, const char *account, const char *client_id,
         qf_fill_row r;
         rc = read_fill(s, st, &r, err);
         if (rc == QF_OK)
-            rc = push(&v, &n, &cap, &r, sizeof r, err);
+            rc = sq_push(&v, &n, &cap, &r, sizeof r, err);
     }
     if (rc == QF_OK && src != SQLITE_DONE)
         rc = sq_fail(s, src, "listing fills", err);

@@ -15,15 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static qf_rc step_write(sqlite_store *s, sqlite3_stmt *st, const char *what, qf_err *err)
-{
-    int src = sqlite3_step(st);
-    sq_done(st);
-    if (src != SQLITE_DONE)
-        return sq_fail(s, src, what, err);
-    return QF_OK;
-}
-
 qf_rc sq_put_position(sqlite_store *s, const char *account, const qf_position *p, int64_t time,
                       qf_err *err)
 {
@@ -47,7 +38,7 @@ qf_rc sq_put_position(sqlite_store *s, const char *account, const qf_position *p
         sq_done(st);
         return rc;
     }
-    return step_write(s, st, "writing a position", err);
+    return sq_step_write(s, st, "writing a position", NULL, err);
 }
 
 qf_rc sq_put_cash(sqlite_store *s, const char *account, double cash, int64_t time, qf_err *err)
@@ -63,7 +54,7 @@ qf_rc sq_put_cash(sqlite_store *s, const char *account, double cash, int64_t tim
         sq_done(st);
         return rc;
     }
-    return step_write(s, st, "writing the account's cash", err);
+    return sq_step_write(s, st, "writing the account's cash", NULL, err);
 }
 
 /* The account's cash; *out_found 0 when it has no row. */
@@ -110,7 +101,7 @@ static qf_rc read_positions(sqlite_store *s, const char *account, qf_position **
     if (rc != QF_OK)
         return rc;
     rc = sq_bind_text(s, st, 1, account, err);
-    qf_position *v = NULL;
+    void *v = NULL;
     size_t n = 0;
     size_t cap = 0;
     while (rc == QF_OK) {
@@ -120,17 +111,10 @@ static qf_rc read_positions(sqlite_store *s, const char *account, qf_position **
                 rc = sq_fail(s, src, "reading positions", err);
             break;
         }
-        if (n == cap) {
-            cap = cap == 0 ? 8 : cap * 2;
-            qf_position *p = realloc(v, cap * sizeof *v);
-            if (p == NULL) {
-                rc = qf_err_set(err, QF_ENOMEM, "store: out of memory reading positions");
-                break;
-            }
-            v = p;
-        }
-        rc = read_position(s, st, &v[n], err);
-        n += rc == QF_OK;
+        qf_position p;
+        rc = read_position(s, st, &p, err);
+        if (rc == QF_OK)
+            rc = sq_push(&v, &n, &cap, &p, sizeof p, err);
     }
     sq_done(st);
     if (rc != QF_OK) {
@@ -313,7 +297,7 @@ qf_rc sq_insert_snapshot(qf_store *store, const char *account, const qf_snapshot
         sq_done(st);
         return rc;
     }
-    return step_write(s, st, "writing a portfolio snapshot", err);
+    return sq_step_write(s, st, "writing a portfolio snapshot", NULL, err);
 }
 
 qf_rc sq_list_snapshots(qf_store *store, const char *account, int64_t from, int64_t to,
@@ -327,7 +311,7 @@ qf_rc sq_list_snapshots(qf_store *store, const char *account, int64_t from, int6
     rc = sq_bind_text(s, st, 1, account, err);
     sqlite3_bind_int64(st, 2, from);
     sqlite3_bind_int64(st, 3, to);
-    qf_snapshot *v = NULL;
+    void *v = NULL;
     size_t n = 0;
     size_t cap = 0;
     while (rc == QF_OK) {
@@ -337,21 +321,13 @@ qf_rc sq_list_snapshots(qf_store *store, const char *account, int64_t from, int6
                 rc = sq_fail(s, src, "reading portfolio snapshots", err);
             break;
         }
-        if (n == cap) {
-            cap = cap == 0 ? 16 : cap * 2;
-            qf_snapshot *p = realloc(v, cap * sizeof *v);
-            if (p == NULL) {
-                rc = qf_err_set(err, QF_ENOMEM, "store: out of memory reading snapshots");
-                break;
-            }
-            v = p;
-        }
-        v[n].time = sqlite3_column_int64(st, 0);
-        v[n].cash = sqlite3_column_double(st, 1);
-        v[n].equity = sqlite3_column_double(st, 2);
-        v[n].gross_exposure = sqlite3_column_double(st, 3);
-        v[n].drawdown = sqlite3_column_double(st, 4);
-        n++;
+        qf_snapshot snap;
+        snap.time = sqlite3_column_int64(st, 0);
+        snap.cash = sqlite3_column_double(st, 1);
+        snap.equity = sqlite3_column_double(st, 2);
+        snap.gross_exposure = sqlite3_column_double(st, 3);
+        snap.drawdown = sqlite3_column_double(st, 4);
+        rc = sq_push(&v, &n, &cap, &snap, sizeof snap, err);
     }
     sq_done(st);
     if (rc != QF_OK) {

@@ -76,16 +76,6 @@ qf_rc sq_get_kill_switch(qf_store *store, const char *account, qf_kill_switch_st
     return rc;
 }
 
-/* Runs a bound write statement once and resets it. */
-static qf_rc step_write(sqlite_store *s, sqlite3_stmt *st, const char *what, qf_err *err)
-{
-    int src = sqlite3_step(st);
-    sq_done(st);
-    if (src != SQLITE_DONE)
-        return sq_fail(s, src, what, err);
-    return QF_OK;
-}
-
 static qf_rc put_kill(sqlite_store *s, const char *account, int engaged, const char *reason,
                       const char *actor, int64_t time, qf_err *err)
 {
@@ -104,7 +94,7 @@ static qf_rc put_kill(sqlite_store *s, const char *account, int engaged, const c
         sq_done(st);
         return rc;
     }
-    return step_write(s, st, "writing the kill switch", err);
+    return sq_step_write(s, st, "writing the kill switch", NULL, err);
 }
 
 /* "" is bound as NULL. */
@@ -135,7 +125,7 @@ static qf_rc insert_event(sqlite_store *s, const qf_risk_event *ev, int64_t *out
         sq_done(st);
         return rc;
     }
-    rc = step_write(s, st, "writing a risk event", err);
+    rc = sq_step_write(s, st, "writing a risk event", NULL, err);
     if (rc == QF_OK)
         *out_id = sqlite3_last_insert_rowid(s->db);
     return rc;

@@ -40,17 +40,6 @@ static void bind_values(sqlite3_stmt *st, const qf_sentiment_event *e, const cha
     sqlite3_bind_double(st, 7, e->confidence);
 }
 
-/* Runs a bound write statement and resets it; *out_changes gets its rows. */
-static qf_rc step_write(sqlite_store *s, sqlite3_stmt *st, int64_t *out_changes, qf_err *err)
-{
-    int src = sqlite3_step(st);
-    sq_done(st);
-    if (src != SQLITE_DONE)
-        return sq_fail(s, src, "writing sentiment events", err);
-    *out_changes = sqlite3_changes64(s->db);
-    return QF_OK;
-}
-
 static qf_rc write_row(sqlite_store *s, sqlite3_stmt *ins, sqlite3_stmt *upd,
                        const qf_sentiment_event *e, const char *key, int64_t now,
                        qf_upsert_stats *stats, qf_err *err)
@@ -60,13 +49,13 @@ static qf_rc write_row(sqlite_store *s, sqlite3_stmt *ins, sqlite3_stmt *upd,
     sqlite3_bind_int64(ins, 8, e->time);
     bind_text(ins, 9, e->symbol);
     sqlite3_bind_int64(ins, 10, now);
-    qf_rc rc = step_write(s, ins, &changes, err);
+    qf_rc rc = sq_step_write(s, ins, "writing sentiment events", &changes, err);
     if (rc != QF_OK || changes > 0) {
         stats->inserted += changes;
         return rc;
     }
     bind_values(upd, e, key);
-    rc = step_write(s, upd, &changes, err);
+    rc = sq_step_write(s, upd, "writing sentiment events", &changes, err);
     if (rc == QF_OK && changes > 0)
         stats->updated++;
     else if (rc == QF_OK)
