@@ -209,6 +209,22 @@ static qf_rc get_order(qf_exchange *ex, const char *order_id, qf_order_report *o
     return rc;
 }
 
+/* Appends one page of k elements of `size` bytes to *all (*n so far);
+ * QF_ENOMEM leaves *all as it was. */
+static qf_rc append_page(void **all, size_t *n, const void *page, size_t k, size_t size,
+                         qf_err *err)
+{
+    if (k == 0)
+        return QF_OK;
+    void *grown = realloc(*all, (*n + k) * size);
+    if (grown == NULL)
+        return qf_err_set(err, QF_ENOMEM, "coinbase: out of memory");
+    memcpy((char *)grown + *n * size, page, k * size);
+    *all = grown;
+    *n += k;
+    return QF_OK;
+}
+
 /* Every page of GET /orders/historical/batch?<filter> (newest first), at
  * most MAX_PAGES; malloc'd array. *out_truncated: pages remained unread;
  * *out_skipped: orders left out because they did not parse (both may be
@@ -217,7 +233,7 @@ static qf_rc list_orders(qf_exchange *ex, const char *filter, qf_order_report **
                          bool *out_truncated, size_t *out_skipped, qf_err *err)
 {
     size_t skipped_all = 0;
-    qf_order_report *all = NULL;
+    void *all = NULL;
     size_t n = 0;
     char cursor[QF_COINBASE_CURSOR_MAX] = "";
     bool more = true;
@@ -241,18 +257,10 @@ static qf_rc list_orders(qf_exchange *ex, const char *filter, qf_order_report **
         qf_http_resp_free(&resp);
         if (rc != QF_OK)
             break;
-        if (k > 0 && n + k > ORDERS_MAX) {
+        if (n + k > ORDERS_MAX)
             rc = qf_err_set(err, QF_ERANGE, "coinbase: more than %d orders listed", ORDERS_MAX);
-        } else if (k > 0) {
-            qf_order_report *grown = realloc(all, (n + k) * sizeof *all);
-            if (grown == NULL) {
-                rc = qf_err_set(err, QF_ENOMEM, "coinbase: out of memory");
-            } else {
-                all = grown;
-                memcpy(all + n, got, k * sizeof *got);
-                n += k;
-            }
-        }
+        else
+            rc = append_page(&all, &n, got, k, sizeof *got, err);
         free(got);
         if (cursor[0] == '\0')
             more = false;
@@ -403,7 +411,7 @@ static qf_rc order_body(qf_exchange *ex, const qf_order_req *req, char **out, qf
 static qf_rc fills_of(qf_exchange *ex, const char *order_id, const char *client_id, qf_trade **out,
                       size_t *out_n, qf_err *err)
 {
-    qf_trade *all = NULL;
+    void *all = NULL;
     size_t n = 0;
     char cursor[QF_COINBASE_CURSOR_MAX] = "";
     qf_rc rc = QF_OK;
@@ -424,18 +432,10 @@ static qf_rc fills_of(qf_exchange *ex, const char *order_id, const char *client_
         qf_http_resp_free(&resp);
         if (rc != QF_OK)
             break;
-        if (k > 0) {
-            qf_trade *grown = realloc(all, (n + k) * sizeof *all);
-            if (grown == NULL) {
-                free(got);
-                rc = qf_err_set(err, QF_ENOMEM, "coinbase: out of memory");
-                break;
-            }
-            all = grown;
-            memcpy(all + n, got, k * sizeof *got);
-            n += k;
-        }
+        rc = append_page(&all, &n, got, k, sizeof *got, err);
         free(got);
+        if (rc != QF_OK)
+            break;
         if (cursor[0] == '\0' || k == 0)
             break;
     }
@@ -555,7 +555,7 @@ qf_rc qf_coinbase_trades(qf_exchange *ex, const char *symbol, const char *client
 
 qf_rc qf_coinbase_balances(qf_exchange *ex, qf_balance **out, size_t *out_n, qf_err *err)
 {
-    qf_balance *all = NULL;
+    void *all = NULL;
     size_t n = 0;
     char cursor[QF_COINBASE_CURSOR_MAX] = "";
     bool more = true;
@@ -573,16 +573,8 @@ qf_rc qf_coinbase_balances(qf_exchange *ex, qf_balance **out, size_t *out_n, qf_
         rc = qf_coinbase_parse_accounts(resp.body, resp.len, "coinbase GET " API "/accounts", &got,
                                         &k, &more, cursor, sizeof cursor, err);
         qf_http_resp_free(&resp);
-        if (rc == QF_OK && k > 0) {
-            qf_balance *grown = realloc(all, (n + k) * sizeof *all);
-            if (grown == NULL) {
-                rc = qf_err_set(err, QF_ENOMEM, "coinbase: out of memory");
-            } else {
-                all = grown;
-                memcpy(all + n, got, k * sizeof *got);
-                n += k;
-            }
-        }
+        if (rc == QF_OK)
+            rc = append_page(&all, &n, got, k, sizeof *got, err);
         free(got);
         if (cursor[0] == '\0')
             more = false;
